@@ -1,0 +1,7 @@
+namespace Multiprocessing.Internal;
+
+/// <summary>The kinds of child process the worker entry can become.</summary>
+internal static class ChildRoles
+{
+    public const string PoolWorker = "pool-worker";
+}

@@ -1,0 +1,94 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Linq.Expressions;
+using MessagePack;
+using Multiprocessing.Internal.Serialization;
+
+namespace Multiprocessing.Internal.Functions;
+
+/// <summary>
+/// Runs one task function over a chunk of encoded argument entries, writing the encoded results. Built once per
+/// function in each worker; the call itself is a compiled delegate, not reflection.
+/// </summary>
+internal abstract class TaskRunner
+{
+    private static readonly ConcurrentDictionary<string, TaskRunner> Cache = new();
+
+    public abstract string Name { get; }
+
+    /// <summary>Runs every entry of <paramref name="args"/> (a MessagePack array) and returns the results array.</summary>
+    public abstract byte[] RunChunk(ReadOnlyMemory<byte> args);
+
+    public static TaskRunner For(FunctionSpec spec) => Cache.GetOrAdd(spec.CacheKey, static (_, s) => Build(s), spec);
+
+    private static TaskRunner Build(FunctionSpec spec)
+    {
+        var (method, target) = spec.Resolve();
+        var argsType = FunctionSpec.LoadType(spec.ArgsType);
+        var resultType = FunctionSpec.LoadType(spec.ResultType);
+        var parameters = method.GetParameters();
+        var input = Expression.Parameter(argsType, "args");
+        var arguments = new List<Expression>();
+        switch (spec.Shape)
+        {
+            case ArgsShape.None:
+                break;
+            case ArgsShape.Single:
+                arguments.Add(input);
+                break;
+            case ArgsShape.Tuple:
+                for (var i = 0; i < parameters.Length; i++)
+                {
+                    arguments.Add(Expression.Field(input, $"Item{i + 1}"));
+                }
+
+                break;
+            default:
+                throw new TaskFunctionException($"Unknown argument layout {spec.Shape}.");
+        }
+
+        if (arguments.Count != parameters.Length)
+        {
+            throw new TaskFunctionException(
+                $"The task function {spec.DisplayName} takes {parameters.Length} arguments but {arguments.Count} were sent.");
+        }
+
+        var converted = arguments.Select((a, i) => Convert(a, parameters[i].ParameterType)).ToArray();
+        Expression call = target is null
+            ? Expression.Call(method, converted)
+            : Expression.Call(Expression.Constant(target), method, converted);
+        Expression body = method.ReturnType == typeof(void)
+            ? Expression.Block(call, Expression.Default(resultType))
+            : Convert(call, resultType);
+        var lambda = Expression.Lambda(typeof(Func<,>).MakeGenericType(argsType, resultType), body, input).Compile();
+        var runnerType = typeof(TaskRunner<,>).MakeGenericType(argsType, resultType);
+        return (TaskRunner)Activator.CreateInstance(runnerType, lambda, spec.DisplayName)!;
+    }
+
+    private static Expression Convert(Expression value, Type type) =>
+        value.Type == type ? value : Expression.Convert(value, type);
+}
+
+/// <summary>The typed runner for one function: arguments of <typeparamref name="TArgs"/>, results of <typeparamref name="TResult"/>.</summary>
+internal sealed class TaskRunner<TArgs, TResult>(Func<TArgs, TResult> function, string name) : TaskRunner
+{
+    public override string Name => name;
+
+    public override byte[] RunChunk(ReadOnlyMemory<byte> args)
+    {
+        var reader = new MessagePackReader(args);
+        var count = reader.ReadArrayHeader();
+        var buffer = new ArrayBufferWriter<byte>(Math.Max(16, count * 8));
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(count);
+        for (var i = 0; i < count; i++)
+        {
+            var entry = ValueCodec.Read<TArgs>(ref reader);
+            var result = function(entry);
+            ValueCodec.Write(ref writer, result, $"The result of {name}");
+        }
+
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,315 @@
+using MessagePack;
+using Multiprocessing.Internal.Functions;
+using Multiprocessing.Internal.Serialization;
+
+namespace Multiprocessing.Internal.Pooling;
+
+/// <summary>
+/// A submitted call (apply, map, imap...) as the pool actor sees it. The actor calls these members from its own
+/// thread; implementations are thread-safe because the façade and the input feeder also touch them.
+/// </summary>
+internal interface IJob
+{
+    long Id { get; }
+
+    FunctionSpec Function { get; }
+
+    /// <summary>Whether every chunk has an outcome and no more chunks will come.</summary>
+    bool IsComplete { get; }
+
+    void ChunkSucceeded(int index, byte[] results);
+
+    void ChunkFailed(int index, Exception error);
+
+    /// <summary>No more chunks will be submitted; <paramref name="totalChunks"/> counts them all. An input error takes the last slot.</summary>
+    void InputEnded(int totalChunks, Exception? inputError);
+
+    /// <summary>Fails every chunk without an outcome (terminate, broken pool).</summary>
+    void Abort(Exception error);
+}
+
+/// <summary>Helpers shared by the jobs.</summary>
+internal static class JobIds
+{
+    private static long _last;
+
+    public static long Next() => Interlocked.Increment(ref _last);
+}
+
+/// <summary>Decodes a chunk's results array.</summary>
+internal static class ChunkDecoder
+{
+    public static TResult[] Decode<TResult>(byte[] results, string function)
+    {
+        try
+        {
+            var reader = new MessagePackReader(results);
+            var count = reader.ReadArrayHeader();
+            var values = new TResult[count];
+            for (var i = 0; i < count; i++)
+            {
+                values[i] = ValueCodec.Read<TResult>(ref reader);
+            }
+
+            return values;
+        }
+        catch (Exception ex)
+        {
+            throw new TaskSerializationException(
+                $"A result of {function} could not be read back as {ValueCodec.Describe(typeof(TResult))}: {ex.Message}", ex);
+        }
+    }
+}
+
+/// <summary><c>apply</c> / <c>apply_async</c>: one chunk of one entry.</summary>
+internal sealed class ApplyJob<TResult>(FunctionSpec function, AsyncResult<TResult> result) : IJob
+{
+    private int _done;
+
+    public long Id { get; } = JobIds.Next();
+
+    public FunctionSpec Function => function;
+
+    public bool IsComplete => Volatile.Read(ref _done) != 0;
+
+    public AsyncResult<TResult> Result => result;
+
+    public void ChunkSucceeded(int index, byte[] results)
+    {
+        if (Interlocked.Exchange(ref _done, 1) != 0)
+        {
+            return;
+        }
+
+        TResult[] values;
+        try
+        {
+            values = ChunkDecoder.Decode<TResult>(results, function.DisplayName);
+        }
+        catch (Exception ex)
+        {
+            result.SetException(ex);
+            return;
+        }
+
+        result.SetResult(values[0]);
+    }
+
+    public void ChunkFailed(int index, Exception error)
+    {
+        if (Interlocked.Exchange(ref _done, 1) == 0)
+        {
+            result.SetException(error);
+        }
+    }
+
+    public void InputEnded(int totalChunks, Exception? inputError)
+    {
+        if (inputError is not null)
+        {
+            ChunkFailed(0, inputError);
+        }
+    }
+
+    public void Abort(Exception error) => ChunkFailed(0, error);
+}
+
+/// <summary>
+/// <c>map</c> / <c>starmap</c> (and their async forms): results in input order; on failure, the first failure to
+/// arrive is raised once every chunk has finished (P-34, P-35).
+/// </summary>
+internal sealed class MapJob<TResult> : IJob
+{
+    private readonly object _gate = new();
+    private readonly FunctionSpec _function;
+    private readonly AsyncResult<IReadOnlyList<TResult>> _result;
+    private readonly int[] _offsets;
+    private readonly TResult[] _values;
+    private readonly bool[] _done;
+    private int _remaining;
+    private Exception? _firstError;
+
+    public MapJob(FunctionSpec function, AsyncResult<IReadOnlyList<TResult>> result, int[] offsets, int totalItems)
+    {
+        _function = function;
+        _result = result;
+        _offsets = offsets;
+        _values = new TResult[totalItems];
+        _done = new bool[offsets.Length];
+        _remaining = offsets.Length;
+        if (_remaining == 0)
+        {
+            _result.SetResult(_values);
+        }
+    }
+
+    public long Id { get; } = JobIds.Next();
+
+    public FunctionSpec Function => _function;
+
+    public bool IsComplete
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _remaining == 0;
+            }
+        }
+    }
+
+    public void ChunkSucceeded(int index, byte[] results)
+    {
+        TResult[] values;
+        try
+        {
+            values = ChunkDecoder.Decode<TResult>(results, _function.DisplayName);
+        }
+        catch (Exception ex)
+        {
+            ChunkFailed(index, ex);
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_done[index])
+            {
+                return;
+            }
+
+            values.CopyTo(_values, _offsets[index]);
+            Finish(index);
+        }
+    }
+
+    public void ChunkFailed(int index, Exception error)
+    {
+        lock (_gate)
+        {
+            if (_done[index])
+            {
+                return;
+            }
+
+            _firstError ??= error;
+            Finish(index);
+        }
+    }
+
+    public void InputEnded(int totalChunks, Exception? inputError)
+    {
+        // Map reads its input before submitting, so its chunks are all known at the start.
+    }
+
+    public void Abort(Exception error)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < _done.Length; i++)
+            {
+                if (!_done[i])
+                {
+                    _firstError ??= error;
+                    Finish(i);
+                }
+            }
+        }
+    }
+
+    private void Finish(int index)
+    {
+        _done[index] = true;
+        if (--_remaining > 0)
+        {
+            return;
+        }
+
+        if (_firstError is not null)
+        {
+            _result.SetException(_firstError);
+        }
+        else
+        {
+            _result.SetResult(_values);
+        }
+    }
+}
+
+/// <summary><c>imap</c> / <c>imap_unordered</c>: chunks arrive as the lazy input is read; results go to a <see cref="ResultIterator{T}"/>.</summary>
+internal sealed class ImapJob<TResult>(FunctionSpec function, ResultIterator<TResult> iterator) : IJob
+{
+    private readonly object _gate = new();
+    private readonly HashSet<int> _finished = [];
+    private int _total = -1;
+
+    public long Id { get; } = JobIds.Next();
+
+    public FunctionSpec Function => function;
+
+    public ResultIterator<TResult> Iterator => iterator;
+
+    public bool IsComplete
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _total >= 0 && _finished.Count >= _total;
+            }
+        }
+    }
+
+    public void ChunkSucceeded(int index, byte[] results)
+    {
+        TResult[] values;
+        try
+        {
+            values = ChunkDecoder.Decode<TResult>(results, function.DisplayName);
+        }
+        catch (Exception ex)
+        {
+            ChunkFailed(index, ex);
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (!_finished.Add(index))
+            {
+                return;
+            }
+        }
+
+        iterator.Deliver(index, values);
+    }
+
+    public void ChunkFailed(int index, Exception error)
+    {
+        lock (_gate)
+        {
+            if (!_finished.Add(index))
+            {
+                return;
+            }
+        }
+
+        iterator.DeliverError(index, error);
+    }
+
+    public void InputEnded(int totalChunks, Exception? inputError)
+    {
+        lock (_gate)
+        {
+            _total = totalChunks;
+        }
+
+        iterator.SetTotalChunks(totalChunks);
+        if (inputError is not null)
+        {
+            ChunkFailed(totalChunks - 1, inputError);
+        }
+    }
+
+    public void Abort(Exception error) => iterator.Abort(error);
+}

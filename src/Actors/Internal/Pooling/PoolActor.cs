@@ -1,0 +1,670 @@
+using Akka.Actor;
+using Akka.Event;
+using Multiprocessing.Internal.Functions;
+using Multiprocessing.Internal.Processes;
+using static Multiprocessing.Internal.Pooling.PoolProtocol;
+
+namespace Multiprocessing.Internal.Pooling;
+
+/// <summary>What the façade needs to know about the pool without asking the actor.</summary>
+internal sealed class PoolState
+{
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile Exception? _broken;
+
+    public Exception? Broken => _broken;
+
+    /// <summary>Completes when every worker process has exited after close, terminate or a broken pool.</summary>
+    public Task Stopped => _stopped.Task;
+
+    public void MarkBroken(Exception error) => _broken ??= error;
+
+    public void MarkStopped() => _stopped.TrySetResult();
+}
+
+/// <summary>Starts worker processes; a seam so router tests can use probes instead of processes.</summary>
+internal interface IWorkerLauncher
+{
+    /// <summary>Starts worker <paramref name="workerId"/>; reports its exit to <paramref name="pool"/> as <see cref="WorkerExited"/>.</summary>
+    IWorkerHandle Start(int workerId, string poolPath, string token, IActorRef pool);
+}
+
+/// <summary>A started worker process as the pool sees it.</summary>
+internal interface IWorkerHandle
+{
+    int Pid { get; }
+
+    string StderrTail { get; }
+
+    /// <summary>Asks the process to exit at once (closes its lifeline).</summary>
+    void Stop();
+
+    /// <summary>Kills it (SIGKILL).</summary>
+    void Kill();
+}
+
+/// <summary>
+/// The router of one pool, in the driver. Workers pull work: each has a bounded window of chunks (prefetch) that
+/// adapts to measured chunk times. It watches every worker; a worker that dies has its chunks re-run elsewhere, up
+/// to <c>max-retries</c>, then they fail with <see cref="WorkerLostException"/>. Python's pool hangs there (P-74).
+/// </summary>
+internal sealed class PoolActor : ReceiveActor, IWithTimers
+{
+    private readonly PoolSettings _settings;
+    private readonly PoolLaunch _launch;
+    private readonly IWorkerLauncher _launcher;
+    private readonly PoolState _state;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<long, IJob> _jobs = [];
+    private readonly LinkedList<QueuedChunk> _queue = new();
+    private readonly Dictionary<int, WorkerSlot> _workers = [];
+    private readonly Dictionary<string, int> _functionIds = [];
+    private readonly string _token = Guid.NewGuid().ToString("N");
+    private int _nextWorkerId;
+    private int _startFailures;
+    private double _chunkMicros = double.NaN;
+    private Phase _phase = Phase.Running;
+
+    public PoolActor(PoolSettings settings, PoolLaunch launch, IWorkerLauncher launcher, PoolState state)
+    {
+        _settings = settings;
+        _launch = launch;
+        _launcher = launcher;
+        _state = state;
+
+        Receive<Submit>(OnSubmit);
+        Receive<InputEnd>(OnInputEnd);
+        Receive<ChunkRejected>(OnChunkRejected);
+        Receive<RegisterWorker>(OnRegister);
+        Receive<WorkerReady>(OnReady);
+        Receive<WorkerInitFailed>(OnInitFailed);
+        Receive<ChunkResults>(OnResults);
+        Receive<WorkerExited>(m => OnWorkerGone(m.WorkerId, m.ExitCode));
+        Receive<WorkerStartTimedOut>(OnStartTimedOut);
+        Receive<Terminated>(OnTerminated);
+        Receive<Close>(_ => OnClose());
+        Receive<Terminate>(_ => OnTerminate());
+        Receive<KillRemaining>(_ => OnKillRemaining());
+    }
+
+    private enum Phase
+    {
+        Running,
+        Closing,
+        Terminating,
+        Stopped,
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(PoolSettings settings, PoolLaunch launch, IWorkerLauncher launcher, PoolState state) =>
+        Akka.Actor.Props.Create(() => new PoolActor(settings, launch, launcher, state));
+
+    protected override void PreStart()
+    {
+        for (var i = 0; i < _launch.Processes; i++)
+        {
+            Spawn();
+        }
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var slot in _workers.Values)
+        {
+            slot.Handle?.Kill();
+        }
+
+        _state.MarkStopped();
+    }
+
+    private void OnSubmit(Submit submit)
+    {
+        var job = submit.Job;
+        if (!_jobs.ContainsKey(job.Id))
+        {
+            if (_state.Broken is { } broken)
+            {
+                job.Abort(broken);
+                return;
+            }
+
+            if (_phase != Phase.Running)
+            {
+                job.Abort(new InvalidOperationException("Pool not running: it was closed or terminated (P-51)."));
+                return;
+            }
+
+            _jobs[job.Id] = job;
+            var key = job.Function.CacheKey;
+            if (!_functionIds.ContainsKey(key))
+            {
+                _functionIds[key] = _functionIds.Count + 1;
+            }
+        }
+
+        foreach (var chunk in submit.Chunks)
+        {
+            _queue.AddLast(new QueuedChunk(job, chunk.Index, chunk.Args));
+        }
+
+        Dispatch();
+    }
+
+    private void OnInputEnd(InputEnd end)
+    {
+        if (_jobs.TryGetValue(end.Job.Id, out var job))
+        {
+            job.InputEnded(end.TotalChunks, end.Error);
+            ForgetIfComplete(job);
+            CheckDrained();
+        }
+        else
+        {
+            end.Job.InputEnded(end.TotalChunks, end.Error);
+        }
+    }
+
+    private void OnChunkRejected(ChunkRejected rejected)
+    {
+        rejected.Job.ChunkFailed(rejected.Index, rejected.Error);
+        ForgetIfComplete(rejected.Job);
+        CheckDrained();
+    }
+
+    private void OnRegister(RegisterWorker register)
+    {
+        if (register.Token != _token || !_workers.TryGetValue(register.WorkerId, out var slot) || slot.State != SlotState.Starting)
+        {
+            _log.Warning("Refused a worker registration from {0} (unknown worker or wrong token).", Sender.Path);
+            Sender.Tell(new StopWorker(true));
+            return;
+        }
+
+        Timers.Cancel(StartTimerKey(slot.Id));
+        slot.Ref = Sender;
+        slot.Pid = register.Pid;
+        slot.State = SlotState.Initializing;
+        Context.Watch(Sender);
+        Sender.Tell(new WorkerSetup(_launch.Initializer, _launch.InitializerArgs, _settings.ResultBatchMax));
+    }
+
+    private void OnReady(WorkerReady ready)
+    {
+        if (_workers.TryGetValue(ready.WorkerId, out var slot) && slot.State == SlotState.Initializing)
+        {
+            slot.State = SlotState.Ready;
+            _startFailures = 0;
+            if (_phase == Phase.Running || _phase == Phase.Closing)
+            {
+                Dispatch();
+                CheckDrained();
+            }
+            else
+            {
+                StopSlot(slot);
+            }
+        }
+    }
+
+    private void OnInitFailed(WorkerInitFailed failed)
+    {
+        var pid = _workers.TryGetValue(failed.WorkerId, out var slot) ? slot.Pid : 0;
+        var cause = failed.Error.ToException($"worker process {pid}");
+        var name = _launch.Initializer?.DisplayName ?? "initializer";
+        Break(new BrokenPoolException(
+            $"The pool's initializer {name} raised {cause.GetType().Name} in worker process {pid}: {cause.Message} " +
+            "The pool cannot run tasks; fix the initializer and create a new pool (P-06).",
+            cause));
+    }
+
+    private void OnResults(ChunkResults batch)
+    {
+        if (!_workers.TryGetValue(batch.WorkerId, out var slot) || !Equals(slot.Ref, Sender))
+        {
+            return;
+        }
+
+        foreach (var result in batch.Results)
+        {
+            if (!slot.InFlight.Remove((result.JobId, result.Index), out var chunk))
+            {
+                continue;
+            }
+
+            Measure(result.ElapsedMicroseconds);
+            if (!_jobs.TryGetValue(result.JobId, out var job))
+            {
+                continue;
+            }
+
+            if (result.Error is { } error)
+            {
+                job.ChunkFailed(result.Index, error.ToException($"worker process {slot.Pid}"));
+            }
+            else
+            {
+                job.ChunkSucceeded(result.Index, result.Results ?? []);
+            }
+
+            ForgetIfComplete(job);
+        }
+
+        if (slot.Retiring && slot.InFlight.Count == 0)
+        {
+            StopSlot(slot);
+        }
+
+        Dispatch();
+        CheckDrained();
+    }
+
+    private void OnStartTimedOut(WorkerStartTimedOut timedOut)
+    {
+        if (_workers.TryGetValue(timedOut.WorkerId, out var slot) && slot.State == SlotState.Starting)
+        {
+            _log.Warning("Worker process {0} did not register within {1}; killing it.", slot.Pid, _settings.WorkerStartTimeout);
+            slot.Handle?.Kill();
+        }
+    }
+
+    private void OnTerminated(Terminated terminated)
+    {
+        var slot = _workers.Values.FirstOrDefault(s => Equals(s.Ref, terminated.ActorRef));
+        if (slot is null)
+        {
+            return;
+        }
+
+        // The connection is gone: make sure the process is too, so no chunk runs twice at once.
+        slot.Handle?.Kill();
+        OnWorkerGone(slot.Id, null);
+    }
+
+    private void OnWorkerGone(int workerId, int? exitCode)
+    {
+        if (!_workers.Remove(workerId, out var slot))
+        {
+            return;
+        }
+
+        Timers.Cancel(StartTimerKey(workerId));
+        if (slot.Ref is not null)
+        {
+            Context.Unwatch(slot.Ref);
+        }
+
+        var how = exitCode is { } code ? ChildProcess.DescribeExit(code) : "its connection was lost";
+        if (slot.State != SlotState.Stopping && _phase is Phase.Running or Phase.Closing)
+        {
+            if (slot.State == SlotState.Starting)
+            {
+                _startFailures++;
+                _log.Warning("Worker process {0} exited before registering ({1}).", slot.Pid, how);
+                if (_startFailures >= _settings.MaxStartFailures)
+                {
+                    var tail = slot.Handle?.StderrTail;
+                    Break(new BrokenPoolException(
+                        $"{_startFailures} worker processes in a row exited before they could take work (last: pid {slot.Pid}, {how})." +
+                        (string.IsNullOrWhiteSpace(tail) ? string.Empty : $" Its last error output:{Environment.NewLine}{tail}"),
+                        null));
+                }
+            }
+            else
+            {
+                _log.Warning("Worker process {0} died ({1}) with {2} chunk(s) in flight.", slot.Pid, how, slot.InFlight.Count);
+            }
+
+            Requeue(slot, how);
+        }
+        else
+        {
+            FailInFlight(slot, new PoolTerminatedException("The pool was terminated before this task finished."));
+        }
+
+        EnsureWorkers();
+        Dispatch();
+        CheckDrained();
+        CheckStopped();
+    }
+
+    private void Requeue(WorkerSlot slot, string how)
+    {
+        foreach (var chunk in slot.InFlight.Values.OrderByDescending(c => c.Job.Id).ThenByDescending(c => c.Index))
+        {
+            chunk.Attempts++;
+            if (chunk.Attempts > _settings.MaxRetries)
+            {
+                if (_jobs.TryGetValue(chunk.Job.Id, out var job))
+                {
+                    job.ChunkFailed(chunk.Index, new WorkerLostException(
+                        $"The worker process running chunk {chunk.Index} of {job.Function.DisplayName} died ({how}, pid {slot.Pid}) " +
+                        $"{chunk.Attempts} times; the task is not retried again (multiprocessing.pool.max-retries = {_settings.MaxRetries}).",
+                        slot.Pid,
+                        ExitCodeOf(how)));
+                    ForgetIfComplete(job);
+                }
+            }
+            else
+            {
+                _queue.AddFirst(chunk);
+            }
+        }
+
+        slot.InFlight.Clear();
+    }
+
+    private static int? ExitCodeOf(string how)
+    {
+        var marker = "exit code ";
+        var at = how.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var digits = new string(how[(at + marker.Length)..].TakeWhile(char.IsDigit).ToArray());
+        return int.TryParse(digits, out var code) ? code : null;
+    }
+
+    private void FailInFlight(WorkerSlot slot, Exception error)
+    {
+        foreach (var chunk in slot.InFlight.Values)
+        {
+            chunk.Job.ChunkFailed(chunk.Index, error);
+        }
+
+        slot.InFlight.Clear();
+    }
+
+    private void OnClose()
+    {
+        if (_phase == Phase.Running)
+        {
+            _phase = Phase.Closing;
+        }
+
+        CheckDrained();
+        CheckStopped();
+    }
+
+    private void OnTerminate()
+    {
+        if (_phase is Phase.Terminating or Phase.Stopped)
+        {
+            return;
+        }
+
+        _phase = Phase.Terminating;
+        AbortAll(new PoolTerminatedException("The pool was terminated before this task finished (P-53 target)."));
+        foreach (var slot in _workers.Values)
+        {
+            StopSlot(slot, immediately: true);
+        }
+
+        Timers.StartSingleTimer("kill", KillRemaining.Instance, _settings.TerminateGrace);
+        CheckStopped();
+    }
+
+    private void OnKillRemaining()
+    {
+        foreach (var slot in _workers.Values)
+        {
+            slot.Handle?.Kill();
+        }
+    }
+
+    private void Break(BrokenPoolException error)
+    {
+        if (_state.Broken is not null)
+        {
+            return;
+        }
+
+        _state.MarkBroken(error);
+        _log.Error(error.Message);
+        _phase = Phase.Terminating;
+        AbortAll(error);
+        foreach (var slot in _workers.Values)
+        {
+            StopSlot(slot, immediately: true);
+        }
+
+        Timers.StartSingleTimer("kill", KillRemaining.Instance, _settings.TerminateGrace);
+        CheckStopped();
+    }
+
+    private void AbortAll(Exception error)
+    {
+        _queue.Clear();
+        foreach (var job in _jobs.Values)
+        {
+            job.Abort(error);
+        }
+
+        _jobs.Clear();
+        foreach (var slot in _workers.Values)
+        {
+            slot.InFlight.Clear();
+        }
+    }
+
+    private void Dispatch()
+    {
+        if (_queue.Count == 0 || _phase is Phase.Terminating or Phase.Stopped)
+        {
+            return;
+        }
+
+        var window = Window();
+        foreach (var slot in _workers.Values.OrderBy(s => s.InFlight.Count))
+        {
+            if (_queue.Count == 0)
+            {
+                break;
+            }
+
+            if (slot.State != SlotState.Ready || slot.Retiring)
+            {
+                continue;
+            }
+
+            var capacity = window - slot.InFlight.Count;
+            if (_launch.MaxTasksPerChild is { } max)
+            {
+                capacity = Math.Min(capacity, max - slot.Assigned);
+            }
+
+            if (capacity <= 0)
+            {
+                continue;
+            }
+
+            var batch = new List<ChunkTask>(Math.Min(capacity, _queue.Count));
+            long bytes = 0;
+            while (capacity > 0 && _queue.First is { } node && (batch.Count == 0 || bytes + node.Value.Args.Length < _settings.MaxChunkBytes))
+            {
+                _queue.RemoveFirst();
+                var chunk = node.Value;
+                if (!_jobs.ContainsKey(chunk.Job.Id))
+                {
+                    continue;
+                }
+
+                var functionId = _functionIds[chunk.Job.Function.CacheKey];
+                var spec = slot.KnownFunctions.Add(functionId) ? chunk.Job.Function : null;
+                batch.Add(new ChunkTask(chunk.Job.Id, chunk.Index, functionId, spec, chunk.Args));
+                slot.InFlight[(chunk.Job.Id, chunk.Index)] = chunk;
+                slot.Assigned++;
+                bytes += chunk.Args.Length;
+                capacity--;
+            }
+
+            if (batch.Count > 0)
+            {
+                slot.Ref!.Tell(new RunChunks(batch));
+            }
+
+            if (_launch.MaxTasksPerChild is { } limit && slot.Assigned >= limit && !slot.Retiring)
+            {
+                // maxtasksperchild (P-60): this worker takes no more work; start its replacement now so it is warm.
+                slot.Retiring = true;
+                EnsureWorkers();
+            }
+        }
+    }
+
+    private int Window()
+    {
+        if (double.IsNaN(_chunkMicros))
+        {
+            return _settings.PrefetchMin;
+        }
+
+        var target = _settings.PrefetchTarget.TotalMicroseconds;
+        var window = (int)Math.Ceiling(target / Math.Max(1.0, _chunkMicros));
+        return Math.Clamp(window, _settings.PrefetchMin, _settings.PrefetchMax);
+    }
+
+    private void Measure(long micros)
+    {
+        _chunkMicros = double.IsNaN(_chunkMicros) ? micros : (0.8 * _chunkMicros) + (0.2 * micros);
+    }
+
+    private void EnsureWorkers()
+    {
+        if (_state.Broken is not null || _phase is Phase.Terminating or Phase.Stopped)
+        {
+            return;
+        }
+
+        if (_phase == Phase.Closing && _queue.Count == 0 && _jobs.Count == 0)
+        {
+            return;
+        }
+
+        var active = _workers.Values.Count(s => s.State != SlotState.Stopping && !s.Retiring);
+        for (var i = active; i < _launch.Processes; i++)
+        {
+            Spawn();
+        }
+    }
+
+    private void Spawn()
+    {
+        var id = ++_nextWorkerId;
+        var slot = new WorkerSlot(id);
+        _workers[id] = slot;
+        try
+        {
+            var path = Self.Path.ToStringWithAddress(((ExtendedActorSystem)Context.System).Provider.DefaultAddress);
+            slot.Handle = _launcher.Start(id, path, _token, Self);
+            slot.Pid = slot.Handle.Pid;
+            Timers.StartSingleTimer(StartTimerKey(id), new WorkerStartTimedOut(id), _settings.WorkerStartTimeout);
+        }
+        catch (Exception ex)
+        {
+            _workers.Remove(id);
+            Break(new BrokenPoolException($"A worker process could not be started: {ex.Message}", ex));
+        }
+    }
+
+    private void StopSlot(WorkerSlot slot, bool immediately = false)
+    {
+        if (slot.State == SlotState.Stopping)
+        {
+            return;
+        }
+
+        slot.State = SlotState.Stopping;
+        if (slot.Ref is not null && !immediately)
+        {
+            slot.Ref.Tell(new StopWorker(false));
+        }
+        else
+        {
+            slot.Handle?.Stop();
+        }
+    }
+
+    private void ForgetIfComplete(IJob job)
+    {
+        if (job.IsComplete)
+        {
+            _jobs.Remove(job.Id);
+        }
+    }
+
+    private void CheckDrained()
+    {
+        if (_phase != Phase.Closing || _queue.Count > 0 || _jobs.Count > 0)
+        {
+            return;
+        }
+
+        foreach (var slot in _workers.Values)
+        {
+            if (slot.InFlight.Count == 0)
+            {
+                StopSlot(slot);
+            }
+        }
+
+        CheckStopped();
+    }
+
+    private void CheckStopped()
+    {
+        if (_phase is Phase.Closing or Phase.Terminating && _workers.Count == 0 && (_phase == Phase.Terminating || _jobs.Count == 0))
+        {
+            _phase = Phase.Stopped;
+            Timers.CancelAll();
+            _state.MarkStopped();
+        }
+    }
+
+    private static string StartTimerKey(int id) => $"start-{id}";
+
+    private enum SlotState
+    {
+        Starting,
+        Initializing,
+        Ready,
+        Stopping,
+    }
+
+    private sealed class WorkerSlot(int id)
+    {
+        public int Id { get; } = id;
+
+        public IWorkerHandle? Handle { get; set; }
+
+        public IActorRef? Ref { get; set; }
+
+        public int Pid { get; set; }
+
+        public SlotState State { get; set; } = SlotState.Starting;
+
+        public bool Retiring { get; set; }
+
+        public int Assigned { get; set; }
+
+        public Dictionary<(long JobId, int Index), QueuedChunk> InFlight { get; } = [];
+
+        public HashSet<int> KnownFunctions { get; } = [];
+    }
+
+    private sealed class QueuedChunk(IJob job, int index, byte[] args)
+    {
+        public IJob Job { get; } = job;
+
+        public int Index { get; } = index;
+
+        public byte[] Args { get; } = args;
+
+        public int Attempts { get; set; }
+    }
+}
+
+/// <summary>What a pool's workers are started with.</summary>
+internal sealed record PoolLaunch(int Processes, int? MaxTasksPerChild, FunctionSpec? Initializer, byte[]? InitializerArgs);

@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using Multiprocessing.Internal.Functions;
+using static Multiprocessing.Internal.Pooling.PoolProtocol;
+
+namespace Multiprocessing.Internal.Pooling;
+
+/// <summary>
+/// The pool's agent inside a worker process. It registers with the pool, runs the initializer, then hands chunks
+/// to one dedicated task thread (one task at a time, as Python's workers). It watches the pool and stops the
+/// process when the pool or its driver goes away.
+/// </summary>
+internal sealed class WorkerActor : ReceiveActor
+{
+    private readonly string _poolPath;
+    private readonly int _workerId;
+    private readonly string _token;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private TaskThread? _thread;
+
+    public WorkerActor(string poolPath, int workerId, string token)
+    {
+        _poolPath = poolPath;
+        _workerId = workerId;
+        _token = token;
+
+        Receive<WorkerSetup>(OnSetup);
+        Receive<RunChunks>(run => _thread?.Enqueue(run.Chunks));
+        Receive<StopWorker>(_ => Exit("the pool asked this worker to stop"));
+        Receive<Terminated>(_ => Exit("the pool is gone"));
+        Receive<ReceiveTimeout>(_ => Exit("the pool did not answer the registration"));
+    }
+
+    public static Props Props(string poolPath, int workerId, string token) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(poolPath, workerId, token));
+
+    protected override void PreStart()
+    {
+        Context.SetReceiveTimeout(TimeSpan.FromSeconds(30));
+        Context.ActorSelection(_poolPath).Tell(new RegisterWorker(_workerId, Environment.ProcessId, _token));
+    }
+
+    private void OnSetup(WorkerSetup setup)
+    {
+        if (_thread is not null)
+        {
+            return;
+        }
+
+        Context.SetReceiveTimeout(null);
+        var pool = Sender;
+        Context.Watch(pool);
+        _thread = new TaskThread(_workerId, pool, Self, setup.ResultBatchMax, _log);
+        _thread.Start(setup.Initializer, setup.InitializerArgs);
+    }
+
+    private void Exit(string reason)
+    {
+        _log.Debug("Worker {0} exits: {1}", _workerId, reason);
+        CoordinatedShutdown.Get(Context.System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+    }
+
+    /// <summary>The thread that runs user code, so the actor stays responsive while a task runs.</summary>
+    private sealed class TaskThread(int workerId, IActorRef pool, IActorRef self, int batchMax, ILoggingAdapter log)
+    {
+        private readonly BlockingCollection<ChunkTask> _chunks = new();
+        private readonly Dictionary<int, TaskRunner> _runners = [];
+
+        public void Enqueue(IReadOnlyList<ChunkTask> chunks)
+        {
+            foreach (var chunk in chunks)
+            {
+                _chunks.Add(chunk);
+            }
+        }
+
+        public void Start(FunctionSpec? initializer, byte[]? initializerArgs)
+        {
+            var thread = new Thread(() => Run(initializer, initializerArgs))
+            {
+                IsBackground = true,
+                Name = $"multiprocessing-worker-{workerId}",
+            };
+            thread.Start();
+        }
+
+        private void Run(FunctionSpec? initializer, byte[]? initializerArgs)
+        {
+            if (initializer is not null)
+            {
+                try
+                {
+                    TaskRunner.For(initializer).RunChunk(initializerArgs ?? []);
+                }
+                catch (Exception ex)
+                {
+                    pool.Tell(new WorkerInitFailed(workerId, RemoteError.From(ex)), self);
+                    return;
+                }
+            }
+
+            pool.Tell(new WorkerReady(workerId), self);
+            var done = new List<ChunkResult>();
+            foreach (var chunk in _chunks.GetConsumingEnumerable())
+            {
+                done.Add(RunOne(chunk));
+                if (_chunks.Count == 0 || done.Count >= batchMax)
+                {
+                    pool.Tell(new ChunkResults(workerId, done), self);
+                    done = [];
+                }
+            }
+        }
+
+        private ChunkResult RunOne(ChunkTask chunk)
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                if (chunk.Function is not null)
+                {
+                    _runners[chunk.FunctionId] = TaskRunner.For(chunk.Function);
+                }
+
+                if (!_runners.TryGetValue(chunk.FunctionId, out var runner))
+                {
+                    throw new TaskFunctionException($"Function {chunk.FunctionId} was never described to this worker.");
+                }
+
+                var results = runner.RunChunk(chunk.Args);
+                return new ChunkResult(chunk.JobId, chunk.Index, results, null, Elapsed(started));
+            }
+            catch (Exception ex)
+            {
+                log.Debug("Chunk {0}/{1} failed: {2}", chunk.JobId, chunk.Index, ex.Message);
+                return new ChunkResult(chunk.JobId, chunk.Index, null, RemoteError.From(ex), Elapsed(started));
+            }
+        }
+
+        private static long Elapsed(long started) => (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Reflection;
+using System.Runtime.ExceptionServices;
+using MessagePack;
+
+namespace Multiprocessing.Internal;
+
+/// <summary>An exception as data, so it crosses processes even when its type could not be serialized or rebuilt.</summary>
+[MessagePackObject]
+internal sealed record RemoteError(
+    [property: Key(0)] string TypeName,
+    [property: Key(1)] string Message,
+    [property: Key(2)] string Text,
+    [property: Key(3)] string? StackTrace)
+{
+    public static RemoteError From(Exception exception)
+    {
+        if (exception is TargetInvocationException { InnerException: { } inner })
+        {
+            exception = inner;
+        }
+
+        var type = exception.GetType();
+        return new RemoteError(
+            type.AssemblyQualifiedName ?? type.FullName ?? type.Name,
+            exception.Message,
+            exception.ToString(),
+            exception.StackTrace);
+    }
+
+    /// <summary>
+    /// Rebuilds the exception with its original type where that type can be constructed from a message (and, where
+    /// possible, an inner exception), attaching the remote stack; otherwise a <see cref="RemoteTaskException"/>.
+    /// </summary>
+    public Exception ToException(string origin)
+    {
+        var remoteText = $"{Text}{Environment.NewLine}   --- in {origin} ---";
+        Exception? rebuilt = null;
+        var type = ResolveType();
+        if (type is not null && typeof(Exception).IsAssignableFrom(type) && !type.IsAbstract)
+        {
+            rebuilt = TryConstruct(type);
+        }
+
+        rebuilt ??= new RemoteTaskException(ShortTypeName(), Message, remoteText);
+        rebuilt.Data["RemoteStackTrace"] = remoteText;
+        if (StackTrace is not null && rebuilt.StackTrace is null)
+        {
+            try
+            {
+                ExceptionDispatchInfo.SetRemoteStackTrace(rebuilt, $"{StackTrace}{Environment.NewLine}   --- in {origin} ---");
+            }
+            catch (InvalidOperationException)
+            {
+                // The stack was already set; the text stays available in Data["RemoteStackTrace"].
+            }
+        }
+
+        return rebuilt;
+    }
+
+    private string ShortTypeName()
+    {
+        var comma = TypeName.IndexOf(',', StringComparison.Ordinal);
+        return comma < 0 ? TypeName : TypeName[..comma];
+    }
+
+    private Type? ResolveType()
+    {
+        try
+        {
+            return Type.GetType(TypeName, throwOnError: false);
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
+
+    private Exception? TryConstruct(Type type)
+    {
+        try
+        {
+            if (type.GetConstructor([typeof(string), typeof(Exception)]) is { } withInner)
+            {
+                return (Exception)withInner.Invoke([Message, null]);
+            }
+
+            if (type.GetConstructor([typeof(string)]) is { } withMessage)
+            {
+                return (Exception)withMessage.Invoke([Message]);
+            }
+
+            if (type.GetConstructor(Type.EmptyTypes) is { } empty)
+            {
+                return (Exception)empty.Invoke(null);
+            }
+        }
+        catch (Exception)
+        {
+            // The type cannot be rebuilt here: fall back to RemoteTaskException.
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Reflection;
+using Akka.Actor;
+using Akka.Configuration;
+
+namespace Multiprocessing.Internal.Runtime;
+
+/// <summary>
+/// Owns the one ActorSystem of this process: created on first use (remote provider, 127.0.0.1, port 0) and shut
+/// down when the process exits. Users never see it unless they want to.
+/// </summary>
+internal static class MultiprocessingRuntime
+{
+    private static readonly Lazy<Config> Reference = new(LoadReference);
+    private static readonly object Gate = new();
+    private static ActorSystem? _system;
+
+    /// <summary>The library's embedded reference.conf.</summary>
+    public static Config DefaultConfig() => Reference.Value;
+
+    /// <summary>The process's actor system, created on first use.</summary>
+    public static ActorSystem System
+    {
+        get
+        {
+            var system = Volatile.Read(ref _system);
+            if (system is not null)
+            {
+                return system;
+            }
+
+            lock (Gate)
+            {
+                _system ??= CreateSystem();
+                return _system;
+            }
+        }
+    }
+
+    /// <summary>The remoting address of this process's actor system.</summary>
+    public static Address Address => ((ExtendedActorSystem)System).Provider.DefaultAddress;
+
+    /// <summary>Settings read from the effective configuration.</summary>
+    public static Config Config => System.Settings.Config;
+
+    /// <summary>Creates an actor system with the library's runtime configuration.</summary>
+    public static ActorSystem CreateSystem(Config? overrides = null)
+    {
+        var reference = DefaultConfig();
+        var config = reference.GetConfig("multiprocessing.runtime").WithFallback(reference);
+        if (overrides is not null)
+        {
+            config = overrides.WithFallback(config);
+        }
+
+        var name = config.GetString("multiprocessing.runtime.system-name", "mp");
+        var system = ActorSystem.Create(name, config);
+
+        // Without this a remote-only node ignores SIGTERM and peers notice its death only after the failure detector.
+        CoordinatedShutdown.Get(system);
+        return system;
+    }
+
+    private static Config LoadReference()
+    {
+        using var stream = typeof(MultiprocessingRuntime).Assembly.GetManifestResourceStream("Multiprocessing.reference.conf")
+            ?? throw new InvalidOperationException("The embedded Multiprocessing.reference.conf is missing from the assembly.");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+
+    /// <summary>The version of the library, for messages.</summary>
+    public static string Version =>
+        typeof(MultiprocessingRuntime).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?";
+}

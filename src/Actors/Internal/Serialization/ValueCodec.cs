@@ -1,0 +1,87 @@
+using System.Buffers;
+using System.Reflection;
+using MessagePack;
+using MessagePack.Resolvers;
+
+namespace Multiprocessing.Internal.Serialization;
+
+/// <summary>
+/// Encodes user values (task arguments, results, shared-object contents) as contractless MessagePack, so
+/// plain classes, records, tuples and collections need no attributes.
+/// </summary>
+internal static class ValueCodec
+{
+    public static MessagePackSerializerOptions Options { get; } = MessagePackSerializerOptions.Standard
+        .WithResolver(ContractlessStandardResolver.Instance)
+        .WithSecurity(MessagePackSecurity.TrustedData);
+
+    /// <summary>Writes one value, turning any failure into a <see cref="TaskSerializationException"/>.</summary>
+    public static void Write<T>(ref MessagePackWriter writer, T value, string what)
+    {
+        Guard<T>(value, what);
+        try
+        {
+            MessagePackSerializer.Serialize(ref writer, value, Options);
+        }
+        catch (Exception ex)
+        {
+            throw new TaskSerializationException(
+                $"{what} of type {Describe(value?.GetType() ?? typeof(T))} cannot be serialized: {Unwrap(ex).Message}", ex);
+        }
+    }
+
+    public static T Read<T>(ref MessagePackReader reader) => MessagePackSerializer.Deserialize<T>(ref reader, Options)!;
+
+    public static byte[] Serialize<T>(T value, string what)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        Write(ref writer, value, what);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static T Deserialize<T>(ReadOnlyMemory<byte> bytes)
+    {
+        var reader = new MessagePackReader(bytes);
+        return Read<T>(ref reader);
+    }
+
+    public static object? Deserialize(Type type, ReadOnlyMemory<byte> bytes) => MessagePackSerializer.Deserialize(type, bytes, Options);
+
+    public static byte[] Serialize(Type type, object? value, string what)
+    {
+        try
+        {
+            return MessagePackSerializer.Serialize(type, value, Options);
+        }
+        catch (Exception ex)
+        {
+            throw new TaskSerializationException(
+                $"{what} of type {Describe(value?.GetType() ?? type)} cannot be serialized: {Unwrap(ex).Message}", ex);
+        }
+    }
+
+    /// <summary>Refuses values that MessagePack would walk reflectively into nonsense (delegates, reflection objects).</summary>
+    private static void Guard<T>(T value, string what)
+    {
+        if (value is Delegate or MemberInfo or Stream or Task or Thread)
+        {
+            throw new TaskSerializationException(
+                $"{what} of type {Describe(value.GetType())} cannot be sent to another process: " +
+                "delegates, streams, tasks, threads and reflection objects have no meaning there. Pass plain data instead.");
+        }
+    }
+
+    internal static string Describe(Type type) => type.FullName ?? type.Name;
+
+    private static Exception Unwrap(Exception ex)
+    {
+        while (ex is MessagePackSerializationException { InnerException: { } inner })
+        {
+            ex = inner;
+        }
+
+        return ex;
+    }
+}

@@ -1,0 +1,427 @@
+using System.Buffers;
+using Akka.Actor;
+using MessagePack;
+using Multiprocessing.Internal.Functions;
+using Multiprocessing.Internal.Pooling;
+using Multiprocessing.Internal.Runtime;
+using Multiprocessing.Internal.Serialization;
+
+namespace Multiprocessing;
+
+/// <summary>
+/// A pool of worker OS processes (Python's <c>multiprocessing.Pool</c>). Task functions are static methods or
+/// lambdas that capture nothing; arguments and results travel as MessagePack. <see cref="Dispose"/> terminates the
+/// pool, as leaving Python's <c>with Pool() as p:</c> block does (P-54): call <see cref="Close"/> and
+/// <see cref="Join"/> first to let queued work finish.
+/// </summary>
+public sealed partial class Pool : IDisposable, IAsyncDisposable
+{
+    private static int _count;
+    private readonly PoolSettings _settings;
+    private readonly PoolState _state = new();
+    private readonly ResultThread _resultThread;
+    private readonly IActorRef _actor;
+    private readonly CancellationTokenSource _closing = new();
+    private readonly CancellationTokenSource _terminating = new();
+    private int _phase;
+
+    /// <summary>Starts a pool of worker processes.</summary>
+    /// <param name="processes">Number of workers; default <see cref="Environment.ProcessorCount"/>.</param>
+    /// <param name="initializer">Run once in every worker before its first task (a static method or capture-free lambda).</param>
+    /// <param name="maxTasksPerChild">Chunks a worker runs before it is replaced; default unlimited.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="processes"/> or <paramref name="maxTasksPerChild"/> is below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="initializer"/> captures state or is not a static method.</exception>
+    public Pool(int? processes = null, Action? initializer = null, int? maxTasksPerChild = null)
+        : this(new PoolOptions { Processes = processes, Initializer = initializer, MaxTasksPerChild = maxTasksPerChild })
+    {
+    }
+
+    /// <summary>Starts a pool of worker processes with <paramref name="options"/>.</summary>
+    /// <param name="options">The pool's settings.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A count in <paramref name="options"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">The initializer captures state, or its arguments do not match it.</exception>
+    public Pool(PoolOptions options)
+        : this(options, null)
+    {
+    }
+
+    internal Pool(PoolOptions options, IWorkerLauncher? launcher)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var processes = options.Processes ?? Environment.ProcessorCount;
+        if (processes < 1)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options), processes, "Number of processes must be at least 1 (P-02). Pass null for one per CPU.");
+        }
+
+        if (options.MaxTasksPerChild is < 1)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options), options.MaxTasksPerChild, "maxTasksPerChild must be a positive number or null for unlimited (P-03).");
+        }
+
+        var (initializer, initArgs) = DescribeInitializer(options.Initializer, options.InitializerArgs);
+        Processes = processes;
+        _settings = PoolSettings.Create(MultiprocessingRuntime.Config);
+        var id = Interlocked.Increment(ref _count);
+        _resultThread = new ResultThread($"multiprocessing-pool-{id}-results");
+        var launch = new PoolLaunch(processes, options.MaxTasksPerChild, initializer, initArgs);
+        _actor = MultiprocessingRuntime.System.ActorOf(
+            PoolActor.Props(_settings, launch, launcher ?? ProcessWorkerLauncher.Instance, _state),
+            $"pool-{id}");
+    }
+
+    private enum PoolPhase
+    {
+        Running,
+        Closed,
+        Terminated,
+    }
+
+    /// <summary>The number of worker processes the pool keeps running.</summary>
+    public int Processes { get; }
+
+    /// <summary>Stops accepting work; queued and running tasks finish, then the workers exit (P-50). Idempotent.</summary>
+    public void Close()
+    {
+        if (Interlocked.CompareExchange(ref _phase, (int)PoolPhase.Closed, (int)PoolPhase.Running) == (int)PoolPhase.Running)
+        {
+            _closing.Cancel();
+            _actor.Tell(PoolProtocol.Close.Instance);
+        }
+    }
+
+    /// <summary>
+    /// Stops the workers now (P-53). Every pending result fails with <see cref="PoolTerminatedException"/> instead of
+    /// hanging as in Python; workers that do not stop within <c>multiprocessing.pool.terminate-grace</c> are killed.
+    /// </summary>
+    public void Terminate()
+    {
+        if (Interlocked.Exchange(ref _phase, (int)PoolPhase.Terminated) != (int)PoolPhase.Terminated)
+        {
+            _closing.Cancel();
+            _terminating.Cancel();
+            _actor.Tell(PoolProtocol.Terminate.Instance);
+        }
+    }
+
+    /// <summary>Waits for the worker processes to exit after <see cref="Close"/> or <see cref="Terminate"/> (P-52).</summary>
+    /// <exception cref="InvalidOperationException">The pool is still running: call <see cref="Close"/> or <see cref="Terminate"/> first.</exception>
+    public void Join() => JoinAsync().GetAwaiter().GetResult();
+
+    /// <summary>The awaitable twin of <see cref="Join"/>.</summary>
+    /// <param name="timeout">How long to wait; <see langword="null"/> waits until the workers exited.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns><see langword="true"/> if the workers exited, <see langword="false"/> if the timeout passed first.</returns>
+    /// <exception cref="InvalidOperationException">The pool is still running.</exception>
+    public async Task<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        AsyncResult.ValidateTimeout(timeout);
+        if (Volatile.Read(ref _phase) == (int)PoolPhase.Running && _state.Broken is null)
+        {
+            throw new InvalidOperationException("Pool is still running: call Close() or Terminate() before Join() (P-52).");
+        }
+
+        try
+        {
+            await _state.Stopped.WaitAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Terminates the pool and waits for its workers (P-54: the same as leaving Python's <c>with</c> block).</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Terminates the pool and waits for its workers without blocking a thread.</summary>
+    /// <returns>A task that completes when the workers are gone.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        Terminate();
+        await _state.Stopped.WaitAsync(_settings.TerminateGrace + TimeSpan.FromSeconds(5)).ContinueWith(
+            static _ => { },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default).ConfigureAwait(false);
+        _actor.Tell(PoisonPill.Instance);
+        _resultThread.Dispose();
+        _closing.Dispose();
+        _terminating.Dispose();
+    }
+
+    /// <summary>Python's <c>repr(pool)</c>.</summary>
+    /// <returns>The pool's state and size.</returns>
+    public override string ToString()
+    {
+        var state = _state.Broken is not null ? "BROKEN" : ((PoolPhase)Volatile.Read(ref _phase)) switch
+        {
+            PoolPhase.Running => "RUN",
+            PoolPhase.Closed => "CLOSE",
+            _ => "TERMINATE",
+        };
+        return $"<Multiprocessing.Pool state={state} pool_size={Processes}>";
+    }
+
+    private void EnsureRunning()
+    {
+        if (_state.Broken is { } broken)
+        {
+            throw new BrokenPoolException(broken.Message, broken.InnerException);
+        }
+
+        if (Volatile.Read(ref _phase) != (int)PoolPhase.Running)
+        {
+            throw new InvalidOperationException("Pool not running: it was closed or terminated; create a new Pool (P-51).");
+        }
+    }
+
+    private AsyncResult<TResult> SubmitApply<TArgs, TResult>(
+        Delegate function, ArgsShape shape, TArgs args, Action<TResult>? callback, Action<Exception>? errorCallback)
+    {
+        EnsureRunning();
+        var spec = FunctionSpec.Create(function, typeof(TArgs), typeof(TResult), shape, "func");
+        var builder = new ChunkBuilder<TArgs>(spec.DisplayName);
+        builder.Add(args, 0);
+        var chunk = builder.Build();
+        CheckSize(chunk, spec);
+        var result = new AsyncResult<TResult>(_resultThread, callback, errorCallback);
+        var job = new ApplyJob<TResult>(spec, result);
+        _actor.Tell(new PoolProtocol.Submit(job, [new PoolProtocol.PendingChunk(0, chunk)]));
+        return result;
+    }
+
+    private AsyncResult<IReadOnlyList<TResult>> SubmitMap<TArgs, TResult>(
+        Delegate function,
+        ArgsShape shape,
+        IEnumerable<TArgs> items,
+        int? chunksize,
+        Action<IReadOnlyList<TResult>>? callback,
+        Action<Exception>? errorCallback)
+    {
+        EnsureRunning();
+        ArgumentNullException.ThrowIfNull(items);
+        ValidateChunksize(chunksize);
+        var spec = FunctionSpec.Create(function, typeof(TArgs), typeof(TResult), shape, "func");
+
+        // P-31: the input is read in full, in the caller, before anything is submitted.
+        var list = items as IReadOnlyList<TArgs> ?? items.ToList();
+        var size = chunksize ?? DefaultChunksize(list.Count);
+        var chunks = new List<PoolProtocol.PendingChunk>();
+        var offsets = new List<int>();
+        var builder = new ChunkBuilder<TArgs>(spec.DisplayName);
+        var start = 0;
+        for (var i = 0; i < list.Count; i++)
+        {
+            builder.Add(list[i], i);
+            if (builder.Count == size || (chunksize is null && builder.Bytes >= _settings.MaxChunkBytes))
+            {
+                offsets.Add(start);
+                chunks.Add(new PoolProtocol.PendingChunk(chunks.Count, CheckSize(builder.Build(), spec)));
+                start = i + 1;
+            }
+        }
+
+        if (builder.Count > 0)
+        {
+            offsets.Add(start);
+            chunks.Add(new PoolProtocol.PendingChunk(chunks.Count, CheckSize(builder.Build(), spec)));
+        }
+
+        var result = new AsyncResult<IReadOnlyList<TResult>>(_resultThread, callback, errorCallback);
+        var job = new MapJob<TResult>(spec, result, [.. offsets], list.Count);
+        if (chunks.Count > 0)
+        {
+            _actor.Tell(new PoolProtocol.Submit(job, chunks));
+        }
+
+        return result;
+    }
+
+    private ResultIterator<TResult> SubmitImap<TArgs, TResult>(
+        Delegate function, ArgsShape shape, IEnumerable<TArgs> items, int chunksize, bool ordered)
+    {
+        EnsureRunning();
+        ArgumentNullException.ThrowIfNull(items);
+        ValidateChunksize(chunksize);
+        var spec = FunctionSpec.Create(function, typeof(TArgs), typeof(TResult), shape, "func");
+        var window = new SemaphoreSlim(_settings.ImapBufferPerWorker * Processes);
+        var iterator = new ResultIterator<TResult>(ordered, () => window.Release());
+        var job = new ImapJob<TResult>(spec, iterator);
+
+        // Registered now, from the caller's thread, so a Close() right after this call still lets the job finish.
+        _actor.Tell(new PoolProtocol.Submit(job, []));
+        var feeder = new Thread(() => Feed(job, spec, items, chunksize, window))
+        {
+            IsBackground = true,
+            Name = $"multiprocessing-imap-{job.Id}-input",
+        };
+        feeder.Start();
+        return iterator;
+    }
+
+    /// <summary>Reads an imap input lazily, at most a window of unconsumed chunks ahead of the caller (P-47 target).</summary>
+    private void Feed<TArgs, TResult>(ImapJob<TResult> job, FunctionSpec spec, IEnumerable<TArgs> items, int chunksize, SemaphoreSlim window)
+    {
+        var index = 0;
+        var itemIndex = 0;
+        try
+        {
+            using var enumerator = items.GetEnumerator();
+            var builder = new ChunkBuilder<TArgs>(spec.DisplayName);
+            while (true)
+            {
+                if (!_closing.IsCancellationRequested)
+                {
+                    try
+                    {
+                        window.Wait(_closing.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Closed: the rest of the input is read without a window so Join() can finish, as in Python.
+                    }
+                }
+
+                if (_terminating.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                var more = true;
+                while (builder.Count < chunksize && (more = enumerator.MoveNext()))
+                {
+                    try
+                    {
+                        builder.Add(enumerator.Current, itemIndex);
+                    }
+                    catch (TaskSerializationException ex)
+                    {
+                        // P-71: this chunk fails with the serialization error; the rest go on.
+                        builder.Clear();
+                        _actor.Tell(new PoolProtocol.ChunkRejected(job, index++, ex));
+                        itemIndex++;
+                        continue;
+                    }
+
+                    itemIndex++;
+                }
+
+                if (builder.Count > 0)
+                {
+                    var chunk = builder.Build();
+                    try
+                    {
+                        CheckSize(chunk, spec);
+                        _actor.Tell(new PoolProtocol.Submit(job, [new PoolProtocol.PendingChunk(index++, chunk)]));
+                    }
+                    catch (TaskSerializationException ex)
+                    {
+                        _actor.Tell(new PoolProtocol.ChunkRejected(job, index++, ex));
+                    }
+                }
+
+                if (!more)
+                {
+                    _actor.Tell(new PoolProtocol.InputEnd(job, index, null));
+                    return;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // P-46: the input itself raised; results before it are delivered, then this error at its position.
+            _actor.Tell(new PoolProtocol.InputEnd(job, index + 1, ex));
+        }
+    }
+
+    private int DefaultChunksize(int count)
+    {
+        // P-32: ceil(n / (4 * workers)); an empty input needs no chunks at all.
+        if (count == 0)
+        {
+            return 1;
+        }
+
+        var (q, r) = Math.DivRem(count, 4 * Processes);
+        return q + (r > 0 ? 1 : 0);
+    }
+
+    private static void ValidateChunksize(int? chunksize)
+    {
+        if (chunksize is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(chunksize), chunksize, $"Chunksize must be 1+, not {chunksize} (P-44).");
+        }
+    }
+
+    private byte[] CheckSize(byte[] chunk, FunctionSpec spec)
+    {
+        if (chunk.Length > _settings.MaxMessageBytes)
+        {
+            throw new TaskSerializationException(
+                $"A chunk of {spec.DisplayName} encodes to {chunk.Length} bytes, more than multiprocessing.pool.max-message-bytes " +
+                $"({_settings.MaxMessageBytes}). Use a smaller chunksize, or raise that key together with " +
+                "multiprocessing.runtime.akka.remote.dot-netty.tcp.maximum-frame-size.");
+        }
+
+        return chunk;
+    }
+
+    private static (FunctionSpec? Spec, byte[]? Args) DescribeInitializer(Delegate? initializer, IReadOnlyList<object?>? args)
+    {
+        if (initializer is null)
+        {
+            if (args is { Count: > 0 })
+            {
+                throw new ArgumentException("InitializerArgs were given without an Initializer.", nameof(args));
+            }
+
+            return (null, null);
+        }
+
+        var parameters = initializer.Method.GetParameters();
+        args ??= [];
+        if (parameters.Length != args.Count)
+        {
+            throw new ArgumentException(
+                $"The initializer {initializer.Method.Name} takes {parameters.Length} argument(s) but {args.Count} were given in InitializerArgs.",
+                nameof(args));
+        }
+
+        if (parameters.Length > 7)
+        {
+            throw new ArgumentException("An initializer takes at most 7 arguments.", nameof(args));
+        }
+
+        var types = parameters.Select(p => p.ParameterType).ToArray();
+        var (argsType, shape, value) = parameters.Length switch
+        {
+            0 => (typeof(Nil), ArgsShape.None, (object?)Nil.Default),
+            1 => (types[0], ArgsShape.Single, args[0]),
+            _ => (TupleType(types), ArgsShape.Tuple, Activator.CreateInstance(TupleType(types), [.. args])),
+        };
+        var resultType = initializer.Method.ReturnType == typeof(void) ? typeof(Nil) : typeof(object);
+        var spec = FunctionSpec.Create(initializer, argsType, resultType, shape, "initializer");
+        var entry = ValueCodec.Serialize(argsType, value, "An initializer argument");
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(1);
+        writer.WriteRaw(entry);
+        writer.Flush();
+        return (spec, buffer.WrittenSpan.ToArray());
+    }
+
+    private static Type TupleType(Type[] types) => types.Length switch
+    {
+        2 => typeof(ValueTuple<,>).MakeGenericType(types),
+        3 => typeof(ValueTuple<,,>).MakeGenericType(types),
+        4 => typeof(ValueTuple<,,,>).MakeGenericType(types),
+        5 => typeof(ValueTuple<,,,,>).MakeGenericType(types),
+        6 => typeof(ValueTuple<,,,,,>).MakeGenericType(types),
+        _ => typeof(ValueTuple<,,,,,,>).MakeGenericType(types),
+    };
+}

@@ -1,0 +1,27 @@
+namespace Multiprocessing;
+
+/// <summary>
+/// Settings for a <see cref="Pool"/> (Python's <c>Pool(processes, initializer, initargs, maxtasksperchild)</c>).
+/// Unset properties take their defaults.
+/// </summary>
+public sealed class PoolOptions
+{
+    /// <summary>Number of worker processes.</summary>
+    /// <value>Default: <see cref="Environment.ProcessorCount"/> (P-01). Must be at least 1 (P-02).</value>
+    public int? Processes { get; set; }
+
+    /// <summary>
+    /// A static method (or a lambda that captures nothing) each worker runs once before its first task, replacement
+    /// workers included (P-05). If it raises, the pool is broken instead of respawning workers forever (P-06 target).
+    /// </summary>
+    /// <value>Default: none.</value>
+    public Delegate? Initializer { get; set; }
+
+    /// <summary>Arguments passed to <see cref="Initializer"/> (Python's <c>initargs</c>); they must be serializable.</summary>
+    /// <value>Default: none.</value>
+    public IReadOnlyList<object?>? InitializerArgs { get; set; }
+
+    /// <summary>Chunks a worker runs before it is replaced by a fresh process (P-60); a chunk counts as one task.</summary>
+    /// <value>Default: unlimited. Must be at least 1.</value>
+    public int? MaxTasksPerChild { get; set; }
+}
