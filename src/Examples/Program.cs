@@ -1,12 +1,13 @@
 using Multiprocessing.Examples;
 
 // dotnet run --project src/Examples -- <name>
-var examples = new Dictionary<string, (string Purpose, Func<int> Run)>(StringComparer.OrdinalIgnoreCase)
+var examples = new Dictionary<string, (string Purpose, Func<string[], int> Run)>(StringComparer.OrdinalIgnoreCase)
 {
-    ["pool-methods"] = ("every Pool method of Python's multiprocessing.Pool, on worker processes", PoolMethods.Run),
+    ["pool-methods"] = ("every method of Python's multiprocessing.Pool, on worker processes", _ => PoolMethods.Run()),
+    ["primes"] = ("CPU-bound Map over worker processes and its speed-up: primes [limit] [processes]", Primes.Run),
 };
 
-if (args.Length != 1 || !examples.TryGetValue(args[0], out var example))
+if (args.Length < 1 || !examples.TryGetValue(args[0], out var example))
 {
     Console.Error.WriteLine("usage: dotnet run --project src/Examples -- <example>");
     foreach (var (name, (purpose, _)) in examples)
@@ -17,4 +18,4 @@ if (args.Length != 1 || !examples.TryGetValue(args[0], out var example))
     return 2;
 }
 
-return example.Run();
+return example.Run(args[1..]);

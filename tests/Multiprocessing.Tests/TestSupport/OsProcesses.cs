@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace Multiprocessing.Tests.TestSupport;
+
+/// <summary>Helpers to run the example programs and to watch OS processes.</summary>
+public static class OsProcesses
+{
+    /// <summary>Whether <paramref name="pid"/> is a live (not zombie) process.</summary>
+    public static bool IsAlive(int pid)
+    {
+        var stat = $"/proc/{pid}/stat";
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                var text = File.ReadAllText(stat);
+                var state = text[(text.LastIndexOf(')') + 2)..].Split(' ')[0];
+                return state is not ("Z" or "X");
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Waits until none of <paramref name="pids"/> is alive; returns those still alive at the deadline.</summary>
+    public static async Task<IReadOnlyList<int>> WaitAllGoneAsync(IEnumerable<int> pids, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        List<int> alive;
+        do
+        {
+            alive = pids.Where(IsAlive).ToList();
+            if (alive.Count == 0)
+            {
+                return alive;
+            }
+
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        return alive;
+    }
+
+    /// <summary>Starts the Examples program built with the same configuration as this test assembly.</summary>
+    public static Process StartExample(params string[] args)
+    {
+        var configuration = typeof(OsProcesses).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        var dll = Path.Combine(RepositoryRoot(), "src", "Examples", "bin", configuration, "net10.0", "Multiprocessing.Examples.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"Build the solution first: {dll} is missing.", dll);
+        }
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+    }
+
+    /// <summary>Reads lines from <paramref name="process"/>'s stdout until one starts with <paramref name="prefix"/>.</summary>
+    public static async Task<string> ReadLineStartingWithAsync(Process process, string prefix, TimeSpan within)
+    {
+        using var cancel = new CancellationTokenSource(within);
+        while (true)
+        {
+            var line = await process.StandardOutput.ReadLineAsync(cancel.Token)
+                ?? throw new InvalidOperationException($"The program ended before printing '{prefix}'.");
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return line;
+            }
+        }
+    }
+
+    /// <summary>Parses "worker pids: 1, 2".</summary>
+    public static IReadOnlyList<int> ParsePids(string line) =>
+        line[(line.IndexOf(':') + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(int.Parse).ToList();
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Multiprocessing.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new DirectoryNotFoundException("Multiprocessing.slnx was not found above the test folder.");
+    }
+}
