@@ -184,10 +184,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
     {
         EnsureRunning();
         var spec = FunctionSpec.Create(function, typeof(TArgs), typeof(TResult), shape, "func");
-        var builder = new ChunkBuilder<TArgs>(spec.DisplayName);
-        builder.Add(args, 0);
-        var chunk = builder.Build();
-        CheckSize(chunk, spec);
+        var chunk = CheckSize(ChunkBuilder.Encode([args], 0, spec.DisplayName), spec);
         var result = new AsyncResult<TResult>(_resultThread, callback, errorCallback);
         var job = new ApplyJob<TResult>(spec, result);
         _actor.Tell(new PoolProtocol.Submit(job, [new PoolProtocol.PendingChunk(0, chunk)]));
@@ -209,30 +206,18 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
 
         // P-31: the input is read in full, in the caller, before anything is submitted.
         var list = items as IReadOnlyList<TArgs> ?? items.ToList();
-        var size = chunksize ?? DefaultChunksize(list.Count);
-        var chunks = new List<PoolProtocol.PendingChunk>();
-        var offsets = new List<int>();
-        var builder = new ChunkBuilder<TArgs>(spec.DisplayName);
-        var start = 0;
-        for (var i = 0; i < list.Count; i++)
+        var encoded = ChunkBuilder.EncodeAll(
+            list, chunksize ?? DefaultChunksize(list.Count), chunksize is null, _settings.MaxChunkBytes, spec.DisplayName);
+        var chunks = new List<PoolProtocol.PendingChunk>(encoded.Count);
+        var offsets = new int[encoded.Count];
+        for (var i = 0; i < encoded.Count; i++)
         {
-            builder.Add(list[i], i);
-            if (builder.Count == size || (chunksize is null && builder.Bytes >= _settings.MaxChunkBytes))
-            {
-                offsets.Add(start);
-                chunks.Add(new PoolProtocol.PendingChunk(chunks.Count, CheckSize(builder.Build(), spec)));
-                start = i + 1;
-            }
-        }
-
-        if (builder.Count > 0)
-        {
-            offsets.Add(start);
-            chunks.Add(new PoolProtocol.PendingChunk(chunks.Count, CheckSize(builder.Build(), spec)));
+            offsets[i] = encoded[i].Offset;
+            chunks.Add(new PoolProtocol.PendingChunk(i, CheckSize(encoded[i].Chunk, spec)));
         }
 
         var result = new AsyncResult<IReadOnlyList<TResult>>(_resultThread, callback, errorCallback);
-        var job = new MapJob<TResult>(spec, result, [.. offsets], list.Count);
+        var job = new MapJob<TResult>(spec, result, offsets, list.Count);
         if (chunks.Count > 0)
         {
             _actor.Tell(new PoolProtocol.Submit(job, chunks));
@@ -263,19 +248,35 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         return iterator;
     }
 
-    /// <summary>Reads an imap input lazily, at most a window of unconsumed chunks ahead of the caller (P-47 target).</summary>
+    /// <summary>
+    /// Reads an imap input lazily, at most a window of unconsumed chunks ahead of the caller (P-47 target). Chunks
+    /// that fit the window at once are sent together.
+    /// </summary>
     private void Feed<TArgs, TResult>(ImapJob<TResult> job, FunctionSpec spec, IEnumerable<TArgs> items, int chunksize, SemaphoreSlim window)
     {
+        const int MaxBatch = 64;
         var index = 0;
         var itemIndex = 0;
+        var batch = new List<PoolProtocol.PendingChunk>();
+        var buffer = new List<TArgs>(Math.Min(chunksize, 1024));
+        void Flush()
+        {
+            if (batch.Count > 0)
+            {
+                _actor.Tell(new PoolProtocol.Submit(job, batch));
+                batch = [];
+            }
+        }
+
         try
         {
             using var enumerator = items.GetEnumerator();
-            var builder = new ChunkBuilder<TArgs>(spec.DisplayName);
+            var hasSlot = false;
             while (true)
             {
-                if (!_closing.IsCancellationRequested)
+                if (!hasSlot && !_closing.IsCancellationRequested)
                 {
+                    Flush();
                     try
                     {
                         window.Wait(_closing.Token);
@@ -291,49 +292,48 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
                     return;
                 }
 
+                buffer.Clear();
                 var more = true;
-                while (builder.Count < chunksize && (more = enumerator.MoveNext()))
+                while (buffer.Count < chunksize && (more = enumerator.MoveNext()))
                 {
-                    try
-                    {
-                        builder.Add(enumerator.Current, itemIndex);
-                    }
-                    catch (TaskSerializationException ex)
-                    {
-                        // P-71: this chunk fails with the serialization error; the rest go on.
-                        builder.Clear();
-                        _actor.Tell(new PoolProtocol.ChunkRejected(job, index++, ex));
-                        itemIndex++;
-                        continue;
-                    }
-
-                    itemIndex++;
+                    buffer.Add(enumerator.Current);
                 }
 
-                if (builder.Count > 0)
+                if (buffer.Count > 0)
                 {
-                    var chunk = builder.Build();
                     try
                     {
-                        CheckSize(chunk, spec);
-                        _actor.Tell(new PoolProtocol.Submit(job, [new PoolProtocol.PendingChunk(index++, chunk)]));
+                        var chunk = CheckSize(ChunkBuilder.Encode(buffer, itemIndex, spec.DisplayName), spec);
+                        batch.Add(new PoolProtocol.PendingChunk(index++, chunk));
                     }
                     catch (TaskSerializationException ex)
                     {
+                        // P-71: this chunk fails with the serialization error; the others go on.
+                        Flush();
                         _actor.Tell(new PoolProtocol.ChunkRejected(job, index++, ex));
                     }
+
+                    itemIndex += buffer.Count;
                 }
 
                 if (!more)
                 {
+                    Flush();
                     _actor.Tell(new PoolProtocol.InputEnd(job, index, null));
                     return;
+                }
+
+                hasSlot = batch.Count < MaxBatch && (_closing.IsCancellationRequested || window.Wait(0));
+                if (!hasSlot || batch.Count >= MaxBatch)
+                {
+                    Flush();
                 }
             }
         }
         catch (Exception ex)
         {
             // P-46: the input itself raised; results before it are delivered, then this error at its position.
+            Flush();
             _actor.Tell(new PoolProtocol.InputEnd(job, index + 1, ex));
         }
     }

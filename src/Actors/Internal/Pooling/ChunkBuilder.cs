@@ -1,62 +1,104 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using MessagePack;
+using MessagePack.Formatters;
 using Multiprocessing.Internal.Serialization;
 
 namespace Multiprocessing.Internal.Pooling;
 
 /// <summary>
-/// Encodes argument entries into one chunk (a MessagePack array), in the caller's thread, so an unserializable
+/// Encodes argument entries into chunks (each a MessagePack array), in the caller's thread, so an unserializable
 /// argument fails at the call with its position (P-71, pain point 7).
 /// </summary>
-internal sealed class ChunkBuilder<TArgs>(string function)
+internal static class ChunkBuilder
 {
-    private readonly ArrayBufferWriter<byte> _body = new();
+    private const int HeaderBytes = 5;
 
-    public int Count { get; private set; }
-
-    public int Bytes => _body.WrittenCount;
-
-    public void Add(TArgs entry, int position)
+    /// <summary>Cuts <paramref name="items"/> into chunks of <paramref name="size"/> entries, and of at most
+    /// <paramref name="maxBytes"/> bytes when <paramref name="splitBySize"/> (the default chunksize).</summary>
+    public static List<(int Offset, byte[] Chunk)> EncodeAll<TArgs>(
+        IReadOnlyList<TArgs> items, int size, bool splitBySize, long maxBytes, string function)
     {
-        var mark = _body.WrittenCount;
-        var writer = new MessagePackWriter(_body);
-        try
+        var chunks = new List<(int, byte[])>();
+        var buffer = new ArrayBufferWriter<byte>();
+        var formatter = FormatterFor<TArgs>(function);
+        var start = 0;
+        while (start < items.Count)
         {
-            ValueCodec.Write(ref writer, entry, $"Argument {position} of {function}");
-            writer.Flush();
-        }
-        catch
-        {
-            if (_body.WrittenCount != mark)
+            buffer.Clear();
+            var writer = new MessagePackWriter(buffer);
+            var header = writer.GetSpan(HeaderBytes);
+            header[0] = MessagePackCode.Array32;
+            writer.Advance(HeaderBytes);
+            var count = 0;
+            var end = Math.Min(items.Count, start + size);
+            for (var i = start; i < end; i++)
             {
-                // Drop a partly written entry.
-                var kept = _body.WrittenSpan[..mark].ToArray();
-                _body.Clear();
-                _body.Write(kept);
+                Write(formatter, ref writer, items[i], i, function);
+                count++;
+                if (splitBySize && (count & 63) == 0)
+                {
+                    writer.Flush();
+                    if (buffer.WrittenCount >= maxBytes)
+                    {
+                        break;
+                    }
+                }
             }
 
-            throw;
+            writer.Flush();
+            chunks.Add((start, Finish(buffer, count)));
+            start += count;
         }
 
-        Count++;
+        return chunks;
     }
 
-    public byte[] Build()
+    /// <summary>Encodes one chunk of <paramref name="items"/>; <paramref name="firstPosition"/> names items in errors.</summary>
+    public static byte[] Encode<TArgs>(IReadOnlyList<TArgs> items, int firstPosition, string function)
     {
-        var header = new ArrayBufferWriter<byte>(8);
-        var writer = new MessagePackWriter(header);
-        writer.WriteArrayHeader(Count);
+        var buffer = new ArrayBufferWriter<byte>();
+        var formatter = FormatterFor<TArgs>(function);
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            Write(formatter, ref writer, items[i], firstPosition + i, function);
+        }
+
         writer.Flush();
-        var chunk = new byte[header.WrittenCount + _body.WrittenCount];
-        header.WrittenSpan.CopyTo(chunk);
-        _body.WrittenSpan.CopyTo(chunk.AsSpan(header.WrittenCount));
-        Clear();
-        return chunk;
+        return buffer.WrittenSpan.ToArray();
     }
 
-    public void Clear()
+    private static void Write<TArgs>(IMessagePackFormatter<TArgs> formatter, ref MessagePackWriter writer, TArgs item, int position, string function)
     {
-        _body.Clear();
-        Count = 0;
+        ValueCodec.Guard(item, $"Argument {position} of {function}");
+        try
+        {
+            formatter.Serialize(ref writer, item, ValueCodec.Options);
+        }
+        catch (Exception ex)
+        {
+            throw ValueCodec.Failure(ex, item, typeof(TArgs), $"Argument {position} of {function}");
+        }
+    }
+
+    private static IMessagePackFormatter<TArgs> FormatterFor<TArgs>(string function)
+    {
+        try
+        {
+            return ValueCodec.Options.Resolver.GetFormatterWithVerify<TArgs>();
+        }
+        catch (Exception ex)
+        {
+            throw ValueCodec.Failure(ex, null, typeof(TArgs), $"The arguments of {function}");
+        }
+    }
+
+    private static byte[] Finish(ArrayBufferWriter<byte> buffer, int count)
+    {
+        var chunk = buffer.WrittenSpan.ToArray();
+        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(1, 4), (uint)count);
+        return chunk;
     }
 }

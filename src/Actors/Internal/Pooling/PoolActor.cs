@@ -110,6 +110,15 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
+        if (_phase != Phase.Stopped)
+        {
+            // Stopped by a failure or by the actor system shutting down: nothing may be left waiting.
+            var error = new BrokenPoolException(
+                "The pool stopped unexpectedly (its actor failed or the process is shutting down); see the log for the cause.", null);
+            _state.MarkBroken(error);
+            AbortAll(error);
+        }
+
         foreach (var slot in _workers.Values)
         {
             slot.Handle?.Kill();
@@ -577,9 +586,11 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         }
 
         slot.State = SlotState.Stopping;
-        if (slot.Ref is not null && !immediately)
+        if (slot.Ref is not null)
         {
-            slot.Ref.Tell(new StopWorker(false));
+            // A message lets the worker leave the association cleanly (no error noise in either log); the
+            // terminate-grace timer kills what does not stop.
+            slot.Ref.Tell(new StopWorker(immediately));
         }
         else
         {

@@ -42,6 +42,12 @@ internal sealed class WorkerActor : ReceiveActor
         Context.ActorSelection(_poolPath).Tell(new RegisterWorker(_workerId, Environment.ProcessId, _token));
     }
 
+    protected override void PostStop()
+    {
+        // Without this actor the process has no purpose: a failure here must end the process, not orphan it.
+        CoordinatedShutdown.Get(Context.System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+    }
+
     private void OnSetup(WorkerSetup setup)
     {
         if (_thread is not null)

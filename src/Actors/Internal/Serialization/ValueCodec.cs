@@ -25,10 +25,13 @@ internal static class ValueCodec
         }
         catch (Exception ex)
         {
-            throw new TaskSerializationException(
-                $"{what} of type {Describe(value?.GetType() ?? typeof(T))} cannot be serialized: {Unwrap(ex).Message}", ex);
+            throw Failure(ex, value, typeof(T), what);
         }
     }
+
+    /// <summary>The error for a value that could not be serialized.</summary>
+    public static TaskSerializationException Failure(Exception error, object? value, Type declared, string what) =>
+        new($"{what} of type {Describe(value?.GetType() ?? declared)} cannot be serialized: {Unwrap(error).Message}", error);
 
     public static T Read<T>(ref MessagePackReader reader) => MessagePackSerializer.Deserialize<T>(ref reader, Options)!;
 
@@ -63,8 +66,14 @@ internal static class ValueCodec
     }
 
     /// <summary>Refuses values that MessagePack would walk reflectively into nonsense (delegates, reflection objects).</summary>
-    private static void Guard<T>(T value, string what)
+    public static void Guard<T>(T value, string what)
     {
+        if (value is Pool)
+        {
+            throw new TaskSerializationException(
+                $"{what} is a Pool: pool objects cannot be passed between processes; only the process that created a pool may use it (P-09).");
+        }
+
         if (value is Delegate or MemberInfo or Stream or Task or Thread)
         {
             throw new TaskSerializationException(

@@ -1,0 +1,43 @@
+using Akka.Actor;
+using Akka.Dispatch;
+using Akka.Event;
+
+namespace Multiprocessing.Internal.Runtime;
+
+/// <summary>
+/// The console logger of the processes the library owns. It drops the "association failed / disassociated" noise
+/// Akka.Remote prints when a peer process stops (a worker leaving is normal here, and a dead one is reported by
+/// the pool itself), and prints everything else as Akka's standard logger does.
+/// </summary>
+internal sealed class QuietLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
+{
+    public QuietLogger()
+    {
+        Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
+        Receive<LogEvent>(e =>
+        {
+            if (!IsDisassociationNoise(e))
+            {
+                Console.Out.WriteLine(e.ToString());
+            }
+        });
+    }
+
+    internal static bool IsDisassociationNoise(LogEvent e)
+    {
+        if (e is not (Warning or Error))
+        {
+            return false;
+        }
+
+        if (e.Cause?.GetType().Name is "EndpointDisassociatedException" or "ShutDownAssociation" or "InvalidAssociation")
+        {
+            return true;
+        }
+
+        var text = e.Message?.ToString() ?? string.Empty;
+        return text.Contains("Disassociated", StringComparison.Ordinal)
+            || (text.StartsWith("Association with remote system", StringComparison.Ordinal)
+                && text.Contains("has failed", StringComparison.Ordinal));
+    }
+}
