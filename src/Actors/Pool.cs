@@ -1,10 +1,7 @@
-using System.Buffers;
 using Akka.Actor;
-using MessagePack;
 using Multiprocessing.Internal.Functions;
 using Multiprocessing.Internal.Pooling;
 using Multiprocessing.Internal.Runtime;
-using Multiprocessing.Internal.Serialization;
 
 namespace Multiprocessing;
 
@@ -48,6 +45,11 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
     internal Pool(PoolOptions options, IWorkerLauncher? launcher)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (Process.Current.Daemon)
+        {
+            throw new InvalidOperationException("Daemonic processes are not allowed to have children: a pool worker cannot start a Pool (P-08).");
+        }
+
         var processes = options.Processes ?? Environment.ProcessorCount;
         if (processes < 1)
         {
@@ -375,53 +377,11 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
     {
         if (initializer is null)
         {
-            if (args is { Count: > 0 })
-            {
-                throw new ArgumentException("InitializerArgs were given without an Initializer.", nameof(args));
-            }
-
-            return (null, null);
+            return args is { Count: > 0 }
+                ? throw new ArgumentException("InitializerArgs were given without an Initializer.", nameof(args))
+                : (null, null);
         }
 
-        var parameters = initializer.Method.GetParameters();
-        args ??= [];
-        if (parameters.Length != args.Count)
-        {
-            throw new ArgumentException(
-                $"The initializer {initializer.Method.Name} takes {parameters.Length} argument(s) but {args.Count} were given in InitializerArgs.",
-                nameof(args));
-        }
-
-        if (parameters.Length > 7)
-        {
-            throw new ArgumentException("An initializer takes at most 7 arguments.", nameof(args));
-        }
-
-        var types = parameters.Select(p => p.ParameterType).ToArray();
-        var (argsType, shape, value) = parameters.Length switch
-        {
-            0 => (typeof(Nil), ArgsShape.None, (object?)Nil.Default),
-            1 => (types[0], ArgsShape.Single, args[0]),
-            _ => (TupleType(types), ArgsShape.Tuple, Activator.CreateInstance(TupleType(types), [.. args])),
-        };
-        var resultType = initializer.Method.ReturnType == typeof(void) ? typeof(Nil) : typeof(object);
-        var spec = FunctionSpec.Create(initializer, argsType, resultType, shape, "initializer");
-        var entry = ValueCodec.Serialize(argsType, value, "An initializer argument");
-        var buffer = new ArrayBufferWriter<byte>();
-        var writer = new MessagePackWriter(buffer);
-        writer.WriteArrayHeader(1);
-        writer.WriteRaw(entry);
-        writer.Flush();
-        return (spec, buffer.WrittenSpan.ToArray());
+        return DelegateCall.Describe(initializer, args, "initializer");
     }
-
-    private static Type TupleType(Type[] types) => types.Length switch
-    {
-        2 => typeof(ValueTuple<,>).MakeGenericType(types),
-        3 => typeof(ValueTuple<,,>).MakeGenericType(types),
-        4 => typeof(ValueTuple<,,,>).MakeGenericType(types),
-        5 => typeof(ValueTuple<,,,,>).MakeGenericType(types),
-        6 => typeof(ValueTuple<,,,,,>).MakeGenericType(types),
-        _ => typeof(ValueTuple<,,,,,,>).MakeGenericType(types),
-    };
 }

@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Akka.Actor;
+using Multiprocessing.Internal.Functions;
 using Multiprocessing.Internal.Pooling;
 using Multiprocessing.Internal.Processes;
 using Multiprocessing.Internal.Runtime;
+using static Multiprocessing.Internal.Processes.ProcessProtocol;
 
 namespace Multiprocessing.Internal;
 
@@ -16,6 +18,8 @@ internal static class ChildEntry
 {
     public const int ParentGoneExitCode = 3;
     public const int UsageExitCode = 2;
+    public const int SigtermExitCode = 128 + 15;
+    private static PosixSignalRegistration? _sigterm;
 
     public static int Run(string[] args)
     {
@@ -26,30 +30,80 @@ internal static class ChildEntry
         }
 
         var role = args[0];
+        ExitOnSigterm();
         var options = ParseOptions(args.AsSpan(1));
         var token = Environment.GetEnvironmentVariable(ChildLauncher.TokenVariable) ?? string.Empty;
         Environment.SetEnvironmentVariable(ChildLauncher.TokenVariable, null);
-        if (options.TryGetValue("parent", out var parentText) && int.TryParse(parentText, CultureInfo.InvariantCulture, out var parent))
+        var parent = 0;
+        if (options.TryGetValue("parent", out var parentText) && int.TryParse(parentText, CultureInfo.InvariantCulture, out parent))
         {
             WatchParent(parent);
         }
 
-        ActorSystem system;
         switch (role)
         {
             case ChildRoles.PoolWorker:
-                system = MultiprocessingRuntime.System;
-                system.ActorOf(
-                    WorkerActor.Props(options["pool"], int.Parse(options["id"], CultureInfo.InvariantCulture), token),
-                    "worker");
-                break;
+                var id = int.Parse(options["id"], CultureInfo.InvariantCulture);
+                Process.SetCurrent(
+                    new ProcessInfo($"PoolWorker-{id}", Environment.ProcessId, Daemon: true),
+                    new ProcessInfo("MainProcess", parent, Daemon: false));
+                var system = MultiprocessingRuntime.System;
+                system.ActorOf(WorkerActor.Props(options["pool"], id, token), "worker");
+                system.WhenTerminated.Wait();
+                return 0;
+            case ChildRoles.Process:
+                return RunProcess(options["supervisor"], int.Parse(options["id"], CultureInfo.InvariantCulture), token, parent);
             default:
                 Console.Error.WriteLine($"Unknown child role '{role}'.");
                 return UsageExitCode;
         }
+    }
 
-        system.WhenTerminated.Wait();
-        return 0;
+    /// <summary>A <c>Process</c> child: fetch the target, run it on this (main) thread, report how it ended, exit.</summary>
+    private static int RunProcess(string supervisorPath, int id, string token, int parent)
+    {
+        var system = MultiprocessingRuntime.System;
+        var received = new TaskCompletionSource<(RunTarget, IActorRef)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        system.ActorOf(ChildProcessActor.Props(supervisorPath, id, token, received), "process");
+        RunTarget target;
+        IActorRef supervisor;
+        try
+        {
+            (target, supervisor) = received.Task.GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"Process {id}: {ex.Message}");
+            return 1;
+        }
+
+        Process.SetCurrent(
+            new ProcessInfo(target.Name, Environment.ProcessId, target.Daemon),
+            new ProcessInfo(target.ParentName, target.ParentPid, Daemon: false));
+        RemoteError? error = null;
+        try
+        {
+            TaskRunner.For(target.Target).RunChunk(target.Args);
+        }
+        catch (Exception ex)
+        {
+            // PR-07: the traceback goes to stderr after a line "Process <name>:", and (beyond Python) to the parent.
+            Console.Error.WriteLine($"Process {target.Name}:");
+            Console.Error.WriteLine(ex);
+            error = RemoteError.From(ex);
+        }
+
+        try
+        {
+            supervisor.Ask<ChildFinishedAck>(new ChildFinished(id, error), TimeSpan.FromSeconds(5)).Wait();
+        }
+        catch (Exception)
+        {
+            // The parent is gone or slow; the exit code still tells how the target ended.
+        }
+
+        CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance).Wait(TimeSpan.FromSeconds(5));
+        return error is null ? 0 : 1;
     }
 
     private static Dictionary<string, string> ParseOptions(ReadOnlySpan<string> args)
@@ -61,6 +115,24 @@ internal static class ChildEntry
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// SIGTERM ends a child at once with exit code 143 (reported as -15, PR-08), as the default signal action does
+    /// in Python's children, instead of waiting for the running target to return.
+    /// </summary>
+    private static void ExitOnSigterm()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            new Thread(() => Environment.Exit(SigtermExitCode)) { IsBackground = true }.Start();
+        });
     }
 
     private static void WatchParent(int parent)

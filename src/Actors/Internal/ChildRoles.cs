@@ -4,4 +4,6 @@ namespace Multiprocessing.Internal;
 internal static class ChildRoles
 {
     public const string PoolWorker = "pool-worker";
+
+    public const string Process = "process";
 }

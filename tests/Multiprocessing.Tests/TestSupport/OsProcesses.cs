@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Reflection;
+using OsProcess = System.Diagnostics.Process;
 
 namespace Multiprocessing.Tests.TestSupport;
 
@@ -26,7 +26,7 @@ public static class OsProcesses
 
         try
         {
-            using var process = Process.GetProcessById(pid);
+            using var process = OsProcess.GetProcessById(pid);
             return !process.HasExited;
         }
         catch (ArgumentException)
@@ -56,7 +56,7 @@ public static class OsProcesses
     }
 
     /// <summary>Starts the Examples program built with the same configuration as this test assembly.</summary>
-    public static Process StartExample(params string[] args)
+    public static OsProcess StartExample(params string[] args)
     {
         var configuration = typeof(OsProcesses).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
         var dll = Path.Combine(RepositoryRoot(), "src", "Examples", "bin", configuration, "net10.0", "Multiprocessing.Examples.dll");
@@ -65,7 +65,7 @@ public static class OsProcesses
             throw new FileNotFoundException($"Build the solution first: {dll} is missing.", dll);
         }
 
-        var start = new ProcessStartInfo("dotnet")
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -77,11 +77,11 @@ public static class OsProcesses
             start.ArgumentList.Add(arg);
         }
 
-        return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        return OsProcess.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
     }
 
     /// <summary>Reads lines from <paramref name="process"/>'s stdout until one starts with <paramref name="prefix"/>.</summary>
-    public static async Task<string> ReadLineStartingWithAsync(Process process, string prefix, TimeSpan within)
+    public static async Task<string> ReadLineStartingWithAsync(OsProcess process, string prefix, TimeSpan within)
     {
         using var cancel = new CancellationTokenSource(within);
         while (true)

@@ -82,6 +82,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         Receive<WorkerExited>(m => OnWorkerGone(m.WorkerId, m.ExitCode));
         Receive<WorkerStartTimedOut>(OnStartTimedOut);
         Receive<Terminated>(OnTerminated);
+        Receive<WorkerLost>(OnWorkerLost);
         Receive<Close>(_ => OnClose());
         Receive<Terminate>(_ => OnTerminate());
         Receive<KillRemaining>(_ => OnKillRemaining());
@@ -259,9 +260,13 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             ForgetIfComplete(job);
         }
 
-        if (slot.Retiring && slot.InFlight.Count == 0)
+        if (slot.InFlight.Count == 0)
         {
-            StopSlot(slot);
+            slot.Isolating = false;
+            if (slot.Retiring)
+            {
+                StopSlot(slot);
+            }
         }
 
         Dispatch();
@@ -285,9 +290,25 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             return;
         }
 
-        // The connection is gone: make sure the process is too, so no chunk runs twice at once.
-        slot.Handle?.Kill();
-        OnWorkerGone(slot.Id, null);
+        if (slot.Handle is null)
+        {
+            OnWorkerGone(slot.Id, null);
+            return;
+        }
+
+        // Usually the process is exiting: give its exit code a moment to arrive (it names the cause in errors).
+        // If it does not, the process is killed so no chunk can run twice at once.
+        slot.Lost = true;
+        Timers.StartSingleTimer($"lost-{slot.Id}", new WorkerLost(slot.Id), TimeSpan.FromSeconds(1));
+    }
+
+    private void OnWorkerLost(WorkerLost lost)
+    {
+        if (_workers.TryGetValue(lost.WorkerId, out var slot))
+        {
+            slot.Handle?.Kill();
+            OnWorkerGone(slot.Id, null);
+        }
     }
 
     private void OnWorkerGone(int workerId, int? exitCode)
@@ -298,6 +319,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         }
 
         Timers.Cancel(StartTimerKey(workerId));
+        Timers.Cancel($"lost-{workerId}");
         if (slot.Ref is not null)
         {
             Context.Unwatch(slot.Ref);
@@ -306,10 +328,12 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         var how = exitCode is { } code ? ChildProcess.DescribeExit(code) : "its connection was lost";
         if (slot.State != SlotState.Stopping && _phase is Phase.Running or Phase.Closing)
         {
-            if (slot.State == SlotState.Starting)
+            if (slot.State is SlotState.Starting or SlotState.Initializing)
             {
+                // A worker that dies before it is ready (for example inside the initializer) counts as a failed
+                // start, so a crashing initializer cannot respawn workers forever (P-06 target).
                 _startFailures++;
-                _log.Warning("Worker process {0} exited before registering ({1}).", slot.Pid, how);
+                _log.Warning("Worker process {0} exited before it was ready ({1}).", slot.Pid, how);
                 if (_startFailures >= _settings.MaxStartFailures)
                 {
                     var tail = slot.Handle?.StderrTail;
@@ -342,13 +366,13 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         foreach (var chunk in slot.InFlight.Values.OrderByDescending(c => c.Job.Id).ThenByDescending(c => c.Index))
         {
             chunk.Attempts++;
-            if (chunk.Attempts > _settings.MaxRetries)
+            if (chunk.Attempts >= _settings.MaxRetries)
             {
                 if (_jobs.TryGetValue(chunk.Job.Id, out var job))
                 {
                     job.ChunkFailed(chunk.Index, new WorkerLostException(
                         $"The worker process running chunk {chunk.Index} of {job.Function.DisplayName} died ({how}, pid {slot.Pid}) " +
-                        $"{chunk.Attempts} times; the task is not retried again (multiprocessing.pool.max-retries = {_settings.MaxRetries}).",
+                        $"{chunk.Attempts} times; the task is not run again (multiprocessing.pool.max-retries = {_settings.MaxRetries}).",
                         slot.Pid,
                         ExitCodeOf(how)));
                     ForgetIfComplete(job);
@@ -465,62 +489,77 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             return;
         }
 
+        // Chunks go one at a time to the least-loaded worker with room, so every idle worker gets work (two slow
+        // chunks on two idle workers run side by side, not one after the other in the first worker's window).
+        // Each worker's share then travels in one message.
         var window = Window();
-        foreach (var slot in _workers.Values.OrderBy(s => s.InFlight.Count))
+        var batches = new Dictionary<WorkerSlot, (List<ChunkTask> Tasks, long Bytes)>();
+        while (_queue.First is { } node)
         {
-            if (_queue.Count == 0)
+            var chunk = node.Value;
+            if (!_jobs.ContainsKey(chunk.Job.Id))
+            {
+                _queue.RemoveFirst();
+                continue;
+            }
+
+            // A chunk whose worker died runs alone on an idle worker, so a poison task is told apart from the
+            // innocent ones that were queued with it, and only it is charged for later deaths (P-74).
+            var slot = chunk.Attempts > 0 ? LeastLoaded(1) : LeastLoaded(window);
+            if (slot is null)
             {
                 break;
             }
 
-            if (slot.State != SlotState.Ready || slot.Retiring)
+            if (chunk.Attempts > 0)
             {
-                continue;
+                slot.Isolating = true;
             }
 
-            var capacity = window - slot.InFlight.Count;
-            if (_launch.MaxTasksPerChild is { } max)
-            {
-                capacity = Math.Min(capacity, max - slot.Assigned);
-            }
-
-            if (capacity <= 0)
-            {
-                continue;
-            }
-
-            var batch = new List<ChunkTask>(Math.Min(capacity, _queue.Count));
-            long bytes = 0;
-            while (capacity > 0 && _queue.First is { } node && (batch.Count == 0 || bytes + node.Value.Args.Length < _settings.MaxChunkBytes))
-            {
-                _queue.RemoveFirst();
-                var chunk = node.Value;
-                if (!_jobs.ContainsKey(chunk.Job.Id))
-                {
-                    continue;
-                }
-
-                var functionId = _functionIds[chunk.Job.Function.CacheKey];
-                var spec = slot.KnownFunctions.Add(functionId) ? chunk.Job.Function : null;
-                batch.Add(new ChunkTask(chunk.Job.Id, chunk.Index, functionId, spec, chunk.Args));
-                slot.InFlight[(chunk.Job.Id, chunk.Index)] = chunk;
-                slot.Assigned++;
-                bytes += chunk.Args.Length;
-                capacity--;
-            }
-
-            if (batch.Count > 0)
+            _queue.RemoveFirst();
+            var (batch, bytes) = batches.GetValueOrDefault(slot, ([], 0));
+            if (batch.Count > 0 && bytes + chunk.Args.Length >= _settings.MaxChunkBytes)
             {
                 slot.Ref!.Tell(new RunChunks(batch));
+                (batch, bytes) = ([], 0);
             }
 
-            if (_launch.MaxTasksPerChild is { } limit && slot.Assigned >= limit && !slot.Retiring)
+            var functionId = _functionIds[chunk.Job.Function.CacheKey];
+            var spec = slot.KnownFunctions.Add(functionId) ? chunk.Job.Function : null;
+            batch.Add(new ChunkTask(chunk.Job.Id, chunk.Index, functionId, spec, chunk.Args));
+            batches[slot] = (batch, bytes + chunk.Args.Length);
+            slot.InFlight[(chunk.Job.Id, chunk.Index)] = chunk;
+            slot.Assigned++;
+            if (_launch.MaxTasksPerChild is { } limit && slot.Assigned >= limit)
             {
                 // maxtasksperchild (P-60): this worker takes no more work; start its replacement now so it is warm.
                 slot.Retiring = true;
                 EnsureWorkers();
             }
         }
+
+        foreach (var (slot, (batch, _)) in batches)
+        {
+            if (batch.Count > 0)
+            {
+                slot.Ref!.Tell(new RunChunks(batch));
+            }
+        }
+    }
+
+    private WorkerSlot? LeastLoaded(int window)
+    {
+        WorkerSlot? best = null;
+        foreach (var slot in _workers.Values)
+        {
+            if (slot.State == SlotState.Ready && !slot.Retiring && !slot.Isolating && !slot.Lost && slot.InFlight.Count < window
+                && (best is null || slot.InFlight.Count < best.InFlight.Count))
+            {
+                best = slot;
+            }
+        }
+
+        return best;
     }
 
     private int Window()
@@ -657,6 +696,12 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         public SlotState State { get; set; } = SlotState.Starting;
 
         public bool Retiring { get; set; }
+
+        /// <summary>Its connection is gone; it gets no work while the pool waits for the process to exit.</summary>
+        public bool Lost { get; set; }
+
+        /// <summary>Runs a chunk whose previous worker died; it gets no other work until that chunk is done.</summary>
+        public bool Isolating { get; set; }
 
         public int Assigned { get; set; }
 

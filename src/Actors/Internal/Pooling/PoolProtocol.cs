@@ -8,6 +8,18 @@ namespace Multiprocessing.Internal.Pooling;
 /// <summary>Messages between a pool (in the driver) and its worker processes, plus the pool's local commands.</summary>
 internal static class PoolProtocol
 {
+    /// <summary>Wire manifests of these messages (see ProtocolTypes).</summary>
+    public static IEnumerable<(Type Type, string Manifest)> Manifests =>
+    [
+        (typeof(RegisterWorker), "pw1"),
+        (typeof(WorkerSetup), "pw2"),
+        (typeof(WorkerReady), "pw3"),
+        (typeof(WorkerInitFailed), "pw4"),
+        (typeof(RunChunks), "pw5"),
+        (typeof(ChunkResults), "pw6"),
+        (typeof(StopWorker), "pw7"),
+    ];
+
     // ----- worker process <-> pool (remote) -----
 
     /// <summary>A freshly started worker announces itself. <paramref name="Token"/> proves the pool started it.</summary>
@@ -94,6 +106,9 @@ internal static class PoolProtocol
 
     /// <summary>A worker OS process exited (seen by the launcher).</summary>
     public sealed record WorkerExited(int WorkerId, int ExitCode) : INoSerializationVerificationNeeded;
+
+    /// <summary>A worker's connection was lost and its process did not exit on its own in time.</summary>
+    public sealed record WorkerLost(int WorkerId) : INoSerializationVerificationNeeded;
 
     /// <summary>A worker has not registered in time.</summary>
     public sealed record WorkerStartTimedOut(int WorkerId) : INoSerializationVerificationNeeded;

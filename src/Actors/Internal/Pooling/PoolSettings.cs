@@ -37,10 +37,10 @@ internal sealed record PoolSettings(
             throw new ArgumentException("multiprocessing.pool.prefetch-min must be at least 1 and no larger than prefetch-max.");
         }
 
-        if (settings.MaxRetries < 0 || settings.MaxStartFailures < 1 || settings.ImapBufferPerWorker < 1 || settings.ResultBatchMax < 1)
+        if (settings.MaxRetries < 1 || settings.MaxStartFailures < 1 || settings.ImapBufferPerWorker < 1 || settings.ResultBatchMax < 1)
         {
             throw new ArgumentException(
-                "multiprocessing.pool: max-retries must be 0 or more; max-start-failures, imap-buffer-per-worker and result-batch-max 1 or more.");
+                "multiprocessing.pool: max-retries, max-start-failures, imap-buffer-per-worker and result-batch-max must be 1 or more.");
         }
 
         return settings;

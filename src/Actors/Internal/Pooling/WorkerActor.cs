@@ -71,8 +71,14 @@ internal sealed class WorkerActor : ReceiveActor
     /// <summary>The thread that runs user code, so the actor stays responsive while a task runs.</summary>
     private sealed class TaskThread(int workerId, IActorRef pool, IActorRef self, int batchMax, ILoggingAdapter log)
     {
+        // Finished chunks wait at most this long for more to share their message, so a result is never held back
+        // until a long chunk queued behind it has finished.
+        private static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(2);
         private readonly BlockingCollection<ChunkTask> _chunks = new();
         private readonly Dictionary<int, TaskRunner> _runners = [];
+        private readonly object _gate = new();
+        private List<ChunkResult> _done = [];
+        private Timer? _flush;
 
         public void Enqueue(IReadOnlyList<ChunkTask> chunks)
         {
@@ -84,6 +90,13 @@ internal sealed class WorkerActor : ReceiveActor
 
         public void Start(FunctionSpec? initializer, byte[]? initializerArgs)
         {
+            _flush = new Timer(_ =>
+            {
+                lock (_gate)
+                {
+                    SendDone();
+                }
+            });
             var thread = new Thread(() => Run(initializer, initializerArgs))
             {
                 IsBackground = true,
@@ -108,15 +121,31 @@ internal sealed class WorkerActor : ReceiveActor
             }
 
             pool.Tell(new WorkerReady(workerId), self);
-            var done = new List<ChunkResult>();
             foreach (var chunk in _chunks.GetConsumingEnumerable())
             {
-                done.Add(RunOne(chunk));
-                if (_chunks.Count == 0 || done.Count >= batchMax)
+                var result = RunOne(chunk);
+                lock (_gate)
                 {
-                    pool.Tell(new ChunkResults(workerId, done), self);
-                    done = [];
+                    _done.Add(result);
+                    if (_chunks.Count == 0 || _done.Count >= batchMax)
+                    {
+                        SendDone();
+                    }
+                    else if (_done.Count == 1)
+                    {
+                        // More chunks are queued here: batch their results, but only for FlushDelay.
+                        _flush!.Change(FlushDelay, Timeout.InfiniteTimeSpan);
+                    }
                 }
+            }
+        }
+
+        private void SendDone()
+        {
+            if (_done.Count > 0)
+            {
+                pool.Tell(new ChunkResults(workerId, _done), self);
+                _done = [];
             }
         }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
+using OsProcess = System.Diagnostics.Process;
 
 namespace Multiprocessing.Internal.Processes;
 
@@ -54,7 +55,7 @@ internal static class ChildLauncher
         start.Environment[TokenVariable] = token;
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
 
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var process = new OsProcess { StartInfo = start, EnableRaisingEvents = true };
         var child = new ChildProcess(process, stderrLine);
         if (!process.Start())
         {
@@ -158,7 +159,7 @@ internal static class ChildLauncher
 internal sealed record LaunchInfo(string DotnetHost, string DepsFile, string RuntimeConfig, string WorkerDll, IReadOnlyList<string> ProbingPaths);
 
 /// <summary>A started child: its OS process, its stdin lifeline, and the tail of its stderr for error reports.</summary>
-internal sealed class ChildProcess(Process process, Action<string>? stderrLine) : IDisposable
+internal sealed class ChildProcess(OsProcess process, Action<string>? stderrLine) : IDisposable
 {
     private const int TailLines = 20;
     private readonly Queue<string> _tail = new();

@@ -37,6 +37,7 @@ internal sealed class QuietLogger : ReceiveActor, IRequiresMessageQueue<ILoggerM
 
         var text = e.Message?.ToString() ?? string.Empty;
         return text.Contains("Disassociated", StringComparison.Ordinal)
+            || text.StartsWith("Detected unreachable", StringComparison.Ordinal)
             || (text.StartsWith("Association with remote system", StringComparison.Ordinal)
                 && text.Contains("has failed", StringComparison.Ordinal));
     }

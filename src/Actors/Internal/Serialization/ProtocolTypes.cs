@@ -1,20 +1,24 @@
 using System.Collections.Frozen;
+using Multiprocessing.Internal.Locks;
 using Multiprocessing.Internal.Pooling;
+using Multiprocessing.Internal.Processes;
+using Multiprocessing.Internal.Sharing;
 
 namespace Multiprocessing.Internal.Serialization;
 
-/// <summary>The fixed table of protocol message types and their wire manifests.</summary>
+/// <summary>
+/// The fixed table of protocol message types and their wire manifests. Each feature lists its own messages next
+/// to their definitions (a <c>Manifests</c> member of its protocol class); manifests must be unique.
+/// </summary>
 internal static class ProtocolTypes
 {
     private static readonly (Type Type, string Manifest)[] Table =
     [
-        (typeof(PoolProtocol.RegisterWorker), "pw1"),
-        (typeof(PoolProtocol.WorkerSetup), "pw2"),
-        (typeof(PoolProtocol.WorkerReady), "pw3"),
-        (typeof(PoolProtocol.WorkerInitFailed), "pw4"),
-        (typeof(PoolProtocol.RunChunks), "pw5"),
-        (typeof(PoolProtocol.ChunkResults), "pw6"),
-        (typeof(PoolProtocol.StopWorker), "pw7"),
+        .. PoolProtocol.Manifests,
+        .. CallProtocol.Manifests,
+        .. LockProtocol.Manifests,
+        .. ProcessProtocol.Manifests,
+        .. ProtocolExtensions.Manifests,
     ];
 
     private static readonly FrozenDictionary<Type, string> ByType = Table.ToFrozenDictionary(e => e.Type, e => e.Manifest);

@@ -12,7 +12,7 @@ namespace Multiprocessing.Internal.Serialization;
 internal static class ValueCodec
 {
     public static MessagePackSerializerOptions Options { get; } = MessagePackSerializerOptions.Standard
-        .WithResolver(ContractlessStandardResolver.Instance)
+        .WithResolver(CompositeResolver.Create(Sharing.SharedObjectResolver.Instance, ContractlessStandardResolver.Instance))
         .WithSecurity(MessagePackSecurity.TrustedData);
 
     /// <summary>Writes one value, turning any failure into a <see cref="TaskSerializationException"/>.</summary>

@@ -1,0 +1,21 @@
+namespace Multiprocessing.Internal.Serialization;
+
+/// <summary>Manifests of the protocols added after the core ones: one line per feature.</summary>
+internal static class ProtocolExtensions
+{
+    public static IEnumerable<(Type Type, string Manifest)> Manifests =>
+    [
+        .. Queues(),
+        .. Sync(),
+        .. Pipes(),
+    ];
+
+    // Queue, JoinableQueue, SimpleQueue (prefix "q").
+    private static IEnumerable<(Type, string)> Queues() => [];
+
+    // Event, Condition, Barrier (prefix "s").
+    private static IEnumerable<(Type, string)> Sync() => [];
+
+    // Pipe connections (prefix "x").
+    private static IEnumerable<(Type, string)> Pipes() => [];
+}

@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Multiprocessing.Internal.Runtime;
+using static Multiprocessing.Internal.Sharing.CallProtocol;
+
+namespace Multiprocessing.Internal.Sharing;
+
+/// <summary>
+/// Calls shared objects that may live in other processes. Requests are sent straight from the calling thread with
+/// this process's reply actor as sender; the reply actor completes the waiting task. It watches every object it
+/// called, so an object whose process died fails its pending calls instead of leaving them hanging.
+/// </summary>
+internal static class Caller
+{
+    private static readonly ConcurrentDictionary<long, Pending> Calls = new();
+    private static readonly ConcurrentDictionary<IActorRef, bool> Watched = new();
+    private static readonly Lazy<IActorRef> ReplyActor = new(() =>
+        MultiprocessingRuntime.System.ActorOf(Props.Create(() => new CallerActor()), "calls"));
+
+    private static long _lastId;
+
+    /// <summary>This process's reply actor: the identity of this process for shared objects (lock owners, consumers).</summary>
+    public static IActorRef Self => ReplyActor.Value;
+
+    /// <summary>Sends a request and waits for its reply.</summary>
+    public static async Task<IReply> CallAsync(IActorRef target, Func<long, IRequest> request, string what, CancellationToken cancellationToken)
+    {
+        var self = Self;
+        if (Watched.TryAdd(target, true))
+        {
+            self.Tell(new WatchTarget(target));
+        }
+
+        var id = Interlocked.Increment(ref _lastId);
+        var pending = new Pending(target, what);
+        Calls[id] = pending;
+        target.Tell(request(id), self);
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return await pending.Completion.Task.ConfigureAwait(false);
+        }
+
+        using (cancellationToken.Register(() =>
+        {
+            if (Calls.TryRemove(id, out var cancelled))
+            {
+                target.Tell(new Cancel(id), self);
+                cancelled.Completion.TrySetCanceled(cancellationToken);
+            }
+        }))
+        {
+            return await pending.Completion.Task.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The blocking edge of <see cref="CallAsync"/>.</summary>
+    public static IReply Call(IActorRef target, Func<long, IRequest> request, string what) =>
+        CallAsync(target, request, what, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>Turns a failure reply into its exception; returns other replies.</summary>
+    public static IReply Check(IReply reply, string origin) =>
+        reply is Failed failed ? throw failed.Error.ToException(origin) : reply;
+
+    private sealed record WatchTarget(IActorRef Target) : INoSerializationVerificationNeeded;
+
+    private sealed class Pending(IActorRef target, string what)
+    {
+        public IActorRef Target { get; } = target;
+
+        public string What { get; } = what;
+
+        public TaskCompletionSource<IReply> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class CallerActor : ReceiveActor
+    {
+        public CallerActor()
+        {
+            Receive<IReply>(reply =>
+            {
+                if (Calls.TryRemove(reply.CallId, out var pending))
+                {
+                    pending.Completion.TrySetResult(reply);
+                }
+            });
+            Receive<WatchTarget>(watch => Context.Watch(watch.Target));
+            Receive<Terminated>(terminated =>
+            {
+                Watched.TryRemove(terminated.ActorRef, out _);
+                foreach (var (id, pending) in Calls)
+                {
+                    if (Equals(pending.Target, terminated.ActorRef) && Calls.TryRemove(id, out _))
+                    {
+                        pending.Completion.TrySetException(new RemoteObjectUnavailableException(
+                            $"{pending.What} cannot complete: the process that holds the object " +
+                            $"({terminated.ActorRef.Path.Address}) is gone or unreachable."));
+                    }
+                }
+            });
+        }
+    }
+}
