@@ -13,7 +13,7 @@ public sealed class ResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>
 {
     private readonly object _gate = new();
     private readonly bool _ordered;
-    private readonly Queue<Entry> _ready = new();
+    private readonly System.Collections.Generic.Queue<Entry> _ready = new();
     private readonly Dictionary<int, Entry[]> _parked = [];
     private readonly Action _chunkConsumed;
     private TaskCompletionSource _signal = NewSignal();

@@ -4,6 +4,7 @@ using Multiprocessing.Examples;
 var examples = new Dictionary<string, (string Purpose, Func<string[], int> Run)>(StringComparer.OrdinalIgnoreCase)
 {
     ["pool-methods"] = ("every method of Python's multiprocessing.Pool, on worker processes", _ => PoolMethods.Run()),
+    ["manager"] = ("a Manager's shared dict and list filled by a pool of worker processes", _ => ManagerExample.Run()),
     ["primes"] = ("CPU-bound Map over worker processes and its speed-up: primes [limit] [processes]", Primes.Run),
 };
 

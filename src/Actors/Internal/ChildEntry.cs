@@ -2,9 +2,11 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Multiprocessing.Internal.Functions;
+using Multiprocessing.Internal.Management;
 using Multiprocessing.Internal.Pooling;
 using Multiprocessing.Internal.Processes;
 using Multiprocessing.Internal.Runtime;
+using static Multiprocessing.Internal.Management.ManagerProtocol;
 using static Multiprocessing.Internal.Processes.ProcessProtocol;
 
 namespace Multiprocessing.Internal;
@@ -50,7 +52,18 @@ internal static class ChildEntry
                 var system = MultiprocessingRuntime.System;
                 system.ActorOf(WorkerActor.Props(options["pool"], id, token), "worker");
                 system.WhenTerminated.Wait();
-                return 0;
+
+                // When a task called Environment.Exit(n), returning from Main must not replace n.
+                return Environment.ExitCode;
+            case ChildRoles.Manager:
+                Process.SetCurrent(
+                    new ProcessInfo($"SyncManager-{Environment.ProcessId}", Environment.ProcessId, Daemon: false),
+                    new ProcessInfo("MainProcess", parent, Daemon: false));
+                var managerSystem = MultiprocessingRuntime.System;
+                var manager = managerSystem.ActorOf(ManagerActor.Props(), "manager");
+                managerSystem.ActorSelection(options["owner"]).Tell(new ManagerReady(Environment.ProcessId, token), manager);
+                managerSystem.WhenTerminated.Wait();
+                return Environment.ExitCode;
             case ChildRoles.Process:
                 return RunProcess(options["supervisor"], int.Parse(options["id"], CultureInfo.InvariantCulture), token, parent);
             default:

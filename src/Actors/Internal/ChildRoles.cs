@@ -6,4 +6,6 @@ internal static class ChildRoles
     public const string PoolWorker = "pool-worker";
 
     public const string Process = "process";
+
+    public const string Manager = "manager";
 }

@@ -162,7 +162,7 @@ internal sealed record LaunchInfo(string DotnetHost, string DepsFile, string Run
 internal sealed class ChildProcess(OsProcess process, Action<string>? stderrLine) : IDisposable
 {
     private const int TailLines = 20;
-    private readonly Queue<string> _tail = new();
+    private readonly System.Collections.Generic.Queue<string> _tail = new();
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public int Pid { get; private set; }

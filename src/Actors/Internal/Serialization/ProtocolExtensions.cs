@@ -1,3 +1,5 @@
+using Multiprocessing.Internal.Queues;
+
 namespace Multiprocessing.Internal.Serialization;
 
 /// <summary>Manifests of the protocols added after the core ones: one line per feature.</summary>
@@ -11,7 +13,7 @@ internal static class ProtocolExtensions
     ];
 
     // Queue, JoinableQueue, SimpleQueue (prefix "q").
-    private static IEnumerable<(Type, string)> Queues() => [];
+    private static IEnumerable<(Type, string)> Queues() => QueueProtocol.Manifests;
 
     // Event, Condition, Barrier (prefix "s").
     private static IEnumerable<(Type, string)> Sync() => [];

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Multiprocessing.Internal.Locks;
+using Multiprocessing.Internal.Management;
 using Multiprocessing.Internal.Pooling;
 using Multiprocessing.Internal.Processes;
 using Multiprocessing.Internal.Sharing;
@@ -18,6 +19,7 @@ internal static class ProtocolTypes
         .. CallProtocol.Manifests,
         .. LockProtocol.Manifests,
         .. ProcessProtocol.Manifests,
+        .. ManagerProtocol.Manifests,
         .. ProtocolExtensions.Manifests,
     ];
 

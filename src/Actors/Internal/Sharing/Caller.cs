@@ -61,6 +61,16 @@ internal static class Caller
     public static IReply Check(IReply reply, string origin) =>
         reply is Failed failed ? throw failed.Error.ToException(origin) : reply;
 
+    /// <summary>The error for a call whose object's process is gone: a manager's objects live under /user/manager.</summary>
+    private static RemoteObjectUnavailableException Unavailable(string what, IActorRef target)
+    {
+        var elements = target.Path.Elements;
+        var inManager = elements.Count >= 2 && elements[0] == "user" && elements[1] == "manager";
+        var message = $"{what} cannot complete: the {(inManager ? "manager process" : "process that holds the object")} " +
+            $"({target.Path.Address}) is gone or unreachable.";
+        return inManager ? new ManagerUnavailableException(message) : new RemoteObjectUnavailableException(message);
+    }
+
     private sealed record WatchTarget(IActorRef Target) : INoSerializationVerificationNeeded;
 
     private sealed class Pending(IActorRef target, string what)
@@ -91,9 +101,7 @@ internal static class Caller
                 {
                     if (Equals(pending.Target, terminated.ActorRef) && Calls.TryRemove(id, out _))
                     {
-                        pending.Completion.TrySetException(new RemoteObjectUnavailableException(
-                            $"{pending.What} cannot complete: the process that holds the object " +
-                            $"({terminated.ActorRef.Path.Address}) is gone or unreachable."));
+                        pending.Completion.TrySetException(Unavailable(pending.What, terminated.ActorRef));
                     }
                 }
             });

@@ -1,0 +1,312 @@
+using Akka.Actor;
+using MessagePack;
+using static Multiprocessing.Internal.Management.ManagerProtocol;
+using static Multiprocessing.Internal.Sharing.CallProtocol;
+
+namespace Multiprocessing.Internal.Management;
+
+/// <summary>
+/// Base of the manager's containers: one actor per shared object, so every call on one object is atomic and calls
+/// from one client run in order. Values are kept encoded, so what a client reads is always a copy (M-22, M-28).
+/// </summary>
+internal abstract class ContainerActor : ReceiveActor
+{
+    protected ContainerActor()
+    {
+        Receive<Invoke>(invoke =>
+        {
+            IReply reply;
+            try
+            {
+                reply = Handle(invoke.CallId, invoke.Method, invoke.Args);
+            }
+            catch (Exception ex)
+            {
+                // M-23, pain point 13: the caller gets the same exception type, with this server's stack text.
+                reply = new Failed(invoke.CallId, RemoteError.From(ex));
+            }
+
+            Sender.Tell(reply);
+        });
+    }
+
+    protected abstract IReply Handle(long callId, string method, byte[][] args);
+
+    protected static NotSupportedException Unknown(string method, string type) =>
+        new($"The shared {type} has no method '{method}'.");
+
+    /// <summary>Adds <paramref name="delta"/> to an encoded number, keeping integers integral.</summary>
+    protected static byte[] AddNumber(byte[] current, byte[] delta)
+    {
+        var currentReader = new MessagePackReader(current);
+        var deltaReader = new MessagePackReader(delta);
+        var isFloat = IsFloat(currentReader) || IsFloat(deltaReader);
+        if (isFloat)
+        {
+            return MessagePackSerializer.Serialize(ReadDouble(ref currentReader) + ReadDouble(ref deltaReader));
+        }
+
+        return MessagePackSerializer.Serialize(checked(currentReader.ReadInt64() + deltaReader.ReadInt64()));
+    }
+
+    private static bool IsFloat(MessagePackReader reader) =>
+        reader.NextMessagePackType == MessagePackType.Float;
+
+    private static double ReadDouble(ref MessagePackReader reader) =>
+        reader.NextMessagePackType == MessagePackType.Float ? reader.ReadDouble() : reader.ReadInt64();
+
+    protected static byte[] EncodeArray(IEnumerable<byte[]> items, int count)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(count);
+        foreach (var item in items)
+        {
+            writer.WriteRaw(item);
+        }
+
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    protected static byte[] EncodeBool(bool value) => MessagePackSerializer.Serialize(value);
+
+    protected static Data Value(long callId, byte[] value) => new(callId, value);
+}
+
+/// <summary>A shared <c>dict</c> (and <c>Namespace</c>, a dict of attribute names): insertion-ordered, like Python's.</summary>
+internal sealed class DictActor : ContainerActor
+{
+    private readonly OrderedDictionary<ByteKey, byte[]> _items = [];
+    private readonly string _kind;
+
+    public DictActor(string kind, byte[][] initial)
+    {
+        _kind = kind;
+        for (var i = 0; i + 1 < initial.Length; i += 2)
+        {
+            _items[new ByteKey(initial[i])] = initial[i + 1];
+        }
+    }
+
+    public static Props Props(string kind, byte[][] initial) => Akka.Actor.Props.Create(() => new DictActor(kind, initial));
+
+    protected override IReply Handle(long callId, string method, byte[][] args)
+    {
+        switch (method)
+        {
+            case "get":
+                return _items.TryGetValue(new ByteKey(args[0]), out var found)
+                    ? Value(callId, found)
+                    : args.Length > 1 ? Value(callId, args[1]) : throw Missing(args[0]);
+            case "set":
+                _items[new ByteKey(args[0])] = args[1];
+                return new Done(callId);
+            case "delete":
+                return _items.Remove(new ByteKey(args[0])) ? new Done(callId) : throw Missing(args[0]);
+            case "contains":
+                return new Flag(callId, _items.ContainsKey(new ByteKey(args[0])), false);
+            case "count":
+                return new Number(callId, _items.Count);
+            case "clear":
+                _items.Clear();
+                return new Done(callId);
+            case "pop":
+                if (_items.Remove(new ByteKey(args[0]), out var popped))
+                {
+                    return Value(callId, popped);
+                }
+
+                return args.Length > 1 ? Value(callId, args[1]) : throw Missing(args[0]);
+            case "setdefault":
+                var key = new ByteKey(args[0]);
+                if (!_items.TryGetValue(key, out var existing))
+                {
+                    existing = args[1];
+                    _items[key] = existing;
+                }
+
+                return Value(callId, existing);
+            case "update":
+                for (var i = 0; i + 1 < args.Length; i += 2)
+                {
+                    _items[new ByteKey(args[i])] = args[i + 1];
+                }
+
+                return new Done(callId);
+            case "increment":
+                var counter = new ByteKey(args[0]);
+                var sum = _items.TryGetValue(counter, out var current) ? AddNumber(current, args[1]) : args[1];
+                _items[counter] = sum;
+                return Value(callId, sum);
+            case "keys":
+                return Value(callId, EncodeArray(_items.Keys.Select(k => k.Bytes), _items.Count));
+            case "values":
+                return Value(callId, EncodeArray(_items.Values, _items.Count));
+            case "items":
+                return Value(callId, EncodeArray(_items.SelectMany(p => new[] { p.Key.Bytes, p.Value }), _items.Count * 2));
+            default:
+                throw Unknown(method, _kind);
+        }
+    }
+
+    private Exception Missing(byte[] key)
+    {
+        string shown;
+        try
+        {
+            shown = MessagePackSerializer.ConvertToJson(key);
+        }
+        catch (MessagePackSerializationException)
+        {
+            shown = "(key)";
+        }
+
+        return _kind == ContainerKinds.Namespace
+            ? new MissingMemberException($"The namespace has no attribute {shown}.")
+            : new KeyNotFoundException($"The key {shown} is not in the dict.");
+    }
+}
+
+/// <summary>A shared <c>list</c>, or with <c>fixedLength</c> an <c>Array</c> (get, set and length only, M-51).</summary>
+internal sealed class ListActor(bool fixedLength, IEnumerable<byte[]> initial) : ContainerActor
+{
+    private readonly List<byte[]> _items = [.. initial];
+
+    public static Props Props(bool fixedLength, IEnumerable<byte[]> initial) =>
+        Akka.Actor.Props.Create(() => new ListActor(fixedLength, initial));
+
+    protected override IReply Handle(long callId, string method, byte[][] args)
+    {
+        switch (method)
+        {
+            case "get":
+                return Value(callId, _items[Index(args[0])]);
+            case "set":
+                _items[Index(args[0])] = args[1];
+                return new Done(callId);
+            case "count":
+                return new Number(callId, _items.Count);
+            case "slice":
+                var (start, stop) = Range(args[0], args[1]);
+                return Value(callId, EncodeArray(_items.Skip(start).Take(stop - start), stop - start));
+            case "contains":
+                return new Flag(callId, _items.Any(i => i.AsSpan().SequenceEqual(args[0])), false);
+            case "index":
+                var at = _items.FindIndex(i => i.AsSpan().SequenceEqual(args[0]));
+                return at >= 0 ? new Number(callId, at) : throw new ArgumentException("The value is not in the list.");
+            case "increment":
+                var slot = Index(args[0]);
+                _items[slot] = AddNumber(_items[slot], args[1]);
+                return Value(callId, _items[slot]);
+        }
+
+        if (fixedLength)
+        {
+            throw new NotSupportedException($"A shared Array has a fixed length: '{method}' is not available (M-51).");
+        }
+
+        switch (method)
+        {
+            case "append":
+                _items.Add(args[0]);
+                return new Done(callId);
+            case "extend":
+                _items.AddRange(args);
+                return new Done(callId);
+            case "insert":
+                var position = MessagePackSerializer.Deserialize<long>(args[0]);
+                position = position < 0 ? Math.Max(0, _items.Count + position) : Math.Min(position, _items.Count);
+                _items.Insert((int)position, args[1]);
+                return new Done(callId);
+            case "pop":
+                if (_items.Count == 0)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(args), "Pop from an empty list.");
+                }
+
+                var index = args.Length > 0 ? Index(args[0]) : _items.Count - 1;
+                var value = _items[index];
+                _items.RemoveAt(index);
+                return Value(callId, value);
+            case "remove":
+                var found = _items.FindIndex(i => i.AsSpan().SequenceEqual(args[0]));
+                if (found < 0)
+                {
+                    throw new ArgumentException("The value is not in the list.");
+                }
+
+                _items.RemoveAt(found);
+                return new Done(callId);
+            case "clear":
+                _items.Clear();
+                return new Done(callId);
+            default:
+                throw Unknown(method, "list");
+        }
+    }
+
+    private int Index(byte[] encoded)
+    {
+        var index = MessagePackSerializer.Deserialize<long>(encoded);
+        var resolved = index < 0 ? _items.Count + index : index;
+        return resolved >= 0 && resolved < _items.Count
+            ? (int)resolved
+            : throw new ArgumentOutOfRangeException(nameof(encoded), index, $"List index out of range (length {_items.Count}).");
+    }
+
+    private (int Start, int Stop) Range(byte[] start, byte[] stop)
+    {
+        int Clamp(long i) => (int)Math.Clamp(i < 0 ? _items.Count + i : i, 0, _items.Count);
+        var from = MessagePackSerializer.Deserialize<long?>(start) is { } s ? Clamp(s) : 0;
+        var to = MessagePackSerializer.Deserialize<long?>(stop) is { } e ? Clamp(e) : _items.Count;
+        return (from, Math.Max(from, to));
+    }
+}
+
+/// <summary>A shared <c>Value</c>: get, set, and atomic increment and compare-and-set.</summary>
+internal sealed class ValueActor(byte[] initial) : ContainerActor
+{
+    private byte[] _value = initial;
+
+    public static Props Props(byte[] initial) => Akka.Actor.Props.Create(() => new ValueActor(initial));
+
+    protected override IReply Handle(long callId, string method, byte[][] args)
+    {
+        switch (method)
+        {
+            case "get":
+                return Value(callId, _value);
+            case "set":
+                _value = args[0];
+                return new Done(callId);
+            case "increment":
+                _value = AddNumber(_value, args[0]);
+                return Value(callId, _value);
+            case "compare-and-set":
+                if (_value.AsSpan().SequenceEqual(args[0]))
+                {
+                    _value = args[1];
+                    return new Flag(callId, true, false);
+                }
+
+                return new Flag(callId, false, false);
+            default:
+                throw Unknown(method, "Value");
+        }
+    }
+}
+
+/// <summary>The kinds of object a manager creates.</summary>
+internal static class ContainerKinds
+{
+    public const string Dict = "dict";
+    public const string Namespace = "namespace";
+    public const string List = "list";
+    public const string Array = "array";
+    public const string Value = "value";
+    public const string Lock = "lock";
+    public const string RLock = "rlock";
+    public const string Semaphore = "semaphore";
+    public const string BoundedSemaphore = "bounded-semaphore";
+}

@@ -1,0 +1,66 @@
+using Akka.Actor;
+using MessagePack;
+using Multiprocessing.Internal.Serialization;
+using Multiprocessing.Internal.Sharing;
+using static Multiprocessing.Internal.Sharing.CallProtocol;
+
+namespace Multiprocessing.Internal.Management;
+
+/// <summary>The client side of a manager container: encodes arguments, calls a method, decodes the result.</summary>
+internal readonly struct ContainerClient(IActorRef actor, string kind)
+{
+    public IActorRef Actor => actor;
+
+    public IReply Call(string method, params byte[][] args) => CallAsync(method, CancellationToken.None, args).GetAwaiter().GetResult();
+
+    public async Task<IReply> CallAsync(string method, CancellationToken cancellationToken, params byte[][] args)
+    {
+        var target = actor;
+        var reply = await Caller.CallAsync(target, id => new ManagerProtocol.Invoke(id, method, args), $"{kind}.{method}", cancellationToken)
+            .ConfigureAwait(false);
+        return Caller.Check(reply, $"the manager's {kind} ({target.Path})");
+    }
+
+    public static byte[] Encode<T>(T value, string what) => ValueCodec.Serialize(value, what);
+
+    public static T Decode<T>(IReply reply) => ValueCodec.Deserialize<T>(((Data)reply).Value);
+
+    public static long Count(IReply reply) => ((Number)reply).Value;
+
+    public static bool IsTrue(IReply reply) => ((Flag)reply).Value;
+
+    /// <summary>Decodes an array of entries.</summary>
+    public static List<T> DecodeList<T>(IReply reply)
+    {
+        var reader = new MessagePackReader(((Data)reply).Value);
+        var count = reader.ReadArrayHeader();
+        var items = new List<T>(count);
+        for (var i = 0; i < count; i++)
+        {
+            items.Add(ValueCodec.Read<T>(ref reader));
+        }
+
+        return items;
+    }
+
+    public static List<KeyValuePair<TKey, TValue>> DecodePairs<TKey, TValue>(IReply reply)
+    {
+        var reader = new MessagePackReader(((Data)reply).Value);
+        var count = reader.ReadArrayHeader() / 2;
+        var items = new List<KeyValuePair<TKey, TValue>>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var key = ValueCodec.Read<TKey>(ref reader);
+            var value = ValueCodec.Read<TValue>(ref reader);
+            items.Add(new(key, value));
+        }
+
+        return items;
+    }
+
+    public static byte[] EncodeIndex(long index) => MessagePackSerializer.Serialize(index);
+
+    public static byte[] EncodeOptionalIndex(long? index) => MessagePackSerializer.Serialize(index);
+
+    public static byte[][] EncodeAll<T>(IEnumerable<T> items, string what) => items.Select(i => Encode(i, what)).ToArray();
+}

@@ -1,0 +1,138 @@
+using Akka.Actor;
+using Multiprocessing.Internal.Runtime;
+using Multiprocessing.Internal.Serialization;
+using Multiprocessing.Internal.Sharing;
+using static Multiprocessing.Internal.Queues.QueueProtocol;
+using static Multiprocessing.Internal.Sharing.CallProtocol;
+
+namespace Multiprocessing.Internal.Queues;
+
+/// <summary>
+/// The calls the queue proxies (<see cref="Queue{T}"/>, <see cref="JoinableQueue{T}"/>, <see cref="SimpleQueue{T}"/>)
+/// make on their <see cref="QueueActor"/>. Cancellation is a request to the actor: if the item was already handed
+/// over (or accepted), the call completes normally instead, so cancelling never loses an item.
+/// </summary>
+internal static class QueueClient
+{
+    /// <summary>Room left in one remoting frame for the envelope around an item (paths, manifest, call id).</summary>
+    private const long EnvelopeBytes = 64 * 1024;
+
+    private static readonly Lazy<long> MaxItemBytes = new(() =>
+        (MultiprocessingRuntime.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? 128_000) - EnvelopeBytes);
+
+    /// <summary>The error for Put and Get on a queue object after <c>Close()</c> (Q-09, SQ-03).</summary>
+    public static InvalidOperationException Closed() =>
+        new("Queue is closed: Close() was called on this queue object, so it refuses Put and Get (Q-09).");
+
+    /// <summary>Encodes an item in the caller, so an unserializable or oversized item fails at the call (Q-08 target, SQ-02).</summary>
+    public static byte[] Encode<T>(T item)
+    {
+        var bytes = ValueCodec.Serialize(item, "The item put on the queue");
+        if (bytes.Length > MaxItemBytes.Value)
+        {
+            throw new TaskSerializationException(
+                $"The item put on the queue of type {ValueCodec.Describe(item?.GetType() ?? typeof(T))} encodes to {bytes.Length} bytes, " +
+                $"more than one message between processes may carry ({MaxItemBytes.Value} bytes: " +
+                "akka.remote.dot-netty.tcp.maximum-frame-size less 64 KiB). Put smaller items, or raise that key.");
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Puts an encoded item; completes once the queue actor holds it (pain point 9).</summary>
+    public static async Task PutAsync(IActorRef actor, byte[] item, bool block, TimeSpan? timeout, string what, CancellationToken cancellationToken)
+    {
+        var timeoutMs = SharedObjects.TimeoutMs(block, timeout);
+        var (reply, _) = await CallAsync(actor, id => new Put(id, item, timeoutMs), what, cancellationToken).ConfigureAwait(false);
+        if (reply is Flag)
+        {
+            throw new QueueFullException(timeoutMs == 0
+                ? "The queue is full and the put may not wait (block=false, or a zero or negative timeout) (Q-02)."
+                : $"The queue stayed full for the whole timeout ({timeout}) (Q-02).");
+        }
+    }
+
+    /// <summary>Takes an item and confirms it to the actor, then decodes it as <typeparamref name="T"/>.</summary>
+    public static async Task<T> GetAsync<T>(IActorRef actor, bool block, TimeSpan? timeout, string what, CancellationToken cancellationToken)
+    {
+        var timeoutMs = SharedObjects.TimeoutMs(block, timeout);
+        var (reply, callId) = await CallAsync(actor, id => new Get(id, timeoutMs), what, cancellationToken).ConfigureAwait(false);
+        if (reply is not Data data)
+        {
+            throw new QueueEmptyException(timeoutMs == 0
+                ? "The queue is empty and the get may not wait (block=false, or a zero or negative timeout) (Q-03)."
+                : $"The queue stayed empty for the whole timeout ({timeout}) (Q-03).");
+        }
+
+        actor.Tell(new Taken(callId), Caller.Self);
+        try
+        {
+            return ValueCodec.Deserialize<T>(data.Value);
+        }
+        catch (Exception ex)
+        {
+            throw new TaskSerializationException(
+                $"The item taken from the queue cannot be read as {ValueCodec.Describe(typeof(T))}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The exact number of items held (pain point 22).</summary>
+    public static int Qsize(IActorRef actor, string what) =>
+        (int)((Number)Caller.Check(Caller.Call(actor, id => new GetSize(id), what), SharedObjects.Origin(actor))).Value;
+
+    /// <summary>Whether a bounded queue holds maxsize items.</summary>
+    public static bool Full(IActorRef actor, string what) =>
+        ((Flag)Caller.Check(Caller.Call(actor, id => new IsFull(id), what), SharedObjects.Origin(actor))).Value;
+
+    /// <summary>Marks one item processed (JQ-01, JQ-02).</summary>
+    public static async Task TaskDoneAsync(IActorRef actor, string what) =>
+        await CallAsync(actor, id => new TaskDone(id), what, CancellationToken.None).ConfigureAwait(false);
+
+    /// <summary>Waits until every item put was marked done (JQ-03); false when the timeout passed first.</summary>
+    public static async Task<bool> JoinAsync(IActorRef actor, TimeSpan? timeout, string what, CancellationToken cancellationToken)
+    {
+        var timeoutMs = SharedObjects.TimeoutMs(true, timeout);
+        var (reply, _) = await CallAsync(actor, id => new Join(id, timeoutMs), what, cancellationToken).ConfigureAwait(false);
+        return ((Flag)reply).Value;
+    }
+
+    /// <summary>
+    /// Sends a request and waits for its reply. The token withdraws a parked request through the actor, which answers
+    /// <see cref="Withdrawn"/> (then this throws <see cref="OperationCanceledException"/>) or, if it already served the
+    /// request, the normal reply.
+    /// </summary>
+    private static async Task<(IReply Reply, long CallId)> CallAsync(
+        IActorRef actor, Func<long, IRequest> request, string what, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var callId = 0L;
+        var call = Caller.CallAsync(
+            actor,
+            id =>
+            {
+                callId = id;
+                return request(id);
+            },
+            what,
+            CancellationToken.None);
+        IReply reply;
+        if (cancellationToken.CanBeCanceled)
+        {
+            using (cancellationToken.Register(() => actor.Tell(new Cancel(callId), Caller.Self)))
+            {
+                reply = await call.ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            reply = await call.ConfigureAwait(false);
+        }
+
+        if (reply is Withdrawn)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+
+        return (Caller.Check(reply, SharedObjects.Origin(actor)), callId);
+    }
+}
