@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text;
 using Akka.Actor;
 using MessagePack;
@@ -22,6 +23,7 @@ public sealed class Manager : IDisposable, IAsyncDisposable
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(1);
     private readonly ChildProcess _process;
     private readonly IActorRef _manager;
+    private readonly Dictionary<Type, Type> _registered = [];
     private int _shutdown;
 
     private Manager(ChildProcess process, IActorRef manager)
@@ -115,6 +117,45 @@ public sealed class Manager : IDisposable, IAsyncDisposable
     public BoundedSemaphore BoundedSemaphore(int value = 1) =>
         Create<BoundedSemaphore>(ContainerKinds.BoundedSemaphore, [MessagePackSerializer.Serialize(Multiprocessing.Semaphore.CheckValue(value))]);
 
+    /// <summary>
+    /// Registers a type the manager can create (Python's <c>BaseManager.register</c>, M-60, M-61): its objects live in
+    /// the manager process and are used through <typeparamref name="TContract"/>, each call a round trip (M-62).
+    /// </summary>
+    /// <typeparam name="TContract">The interface clients call.</typeparam>
+    /// <typeparam name="TImplementation">The class the manager instantiates (public parameterless constructor).</typeparam>
+    public void Register<TContract, TImplementation>()
+        where TContract : class
+        where TImplementation : class, TContract, new()
+    {
+        if (!typeof(TContract).IsInterface)
+        {
+            throw new ArgumentException($"{typeof(TContract).Name} must be an interface: clients call the object through it.", nameof(TContract));
+        }
+
+        _registered[typeof(TContract)] = typeof(TImplementation);
+    }
+
+    /// <summary>Creates an object of the type registered for <typeparamref name="TContract"/> in the manager (M-61).</summary>
+    /// <typeparam name="TContract">The registered interface.</typeparam>
+    /// <returns>A proxy implementing <typeparamref name="TContract"/>; each call runs on the one instance in the manager.</returns>
+    /// <exception cref="InvalidOperationException">Nothing was registered for <typeparamref name="TContract"/>.</exception>
+    public TContract Create<TContract>()
+        where TContract : class
+    {
+        if (!_registered.TryGetValue(typeof(TContract), out var implementation))
+        {
+            throw new InvalidOperationException($"Register<{typeof(TContract).Name}, ...>() first: no type is registered for it.");
+        }
+
+        var actor = CreateActor(ContainerKinds.Custom, [
+            Encoding.UTF8.GetBytes(implementation.AssemblyQualifiedName!),
+            Encoding.UTF8.GetBytes(typeof(TContract).AssemblyQualifiedName!),
+        ]);
+        var proxy = DispatchProxy.Create<TContract, CustomObjectProxy>();
+        ((CustomObjectProxy)(object)proxy).Attach(actor);
+        return proxy;
+    }
+
     /// <summary>Stops the manager process (M-05): asks it to stop, waits up to 1 s, then kills it. Idempotent.</summary>
     public void Shutdown() => ShutdownAsync().GetAwaiter().GetResult();
 
@@ -152,7 +193,9 @@ public sealed class Manager : IDisposable, IAsyncDisposable
     public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
 
     private T Create<T>(string kind, byte[][] args)
-        where T : class, ISharedObject<T>
+        where T : class, ISharedObject<T> => T.Attach(CreateActor(kind, args));
+
+    private IActorRef CreateActor(string kind, byte[][] args)
     {
         if (Volatile.Read(ref _shutdown) != 0)
         {
@@ -163,7 +206,6 @@ public sealed class Manager : IDisposable, IAsyncDisposable
             Caller.Call(_manager, id => new ManagerProtocol.CreateObject(id, kind, args), $"Manager.{kind}"),
             $"manager process {Pid}");
         var path = Encoding.UTF8.GetString(((Data)reply).Value);
-        var actor = ((ExtendedActorSystem)MultiprocessingRuntime.System).Provider.ResolveActorRef(path);
-        return T.Attach(actor);
+        return ((ExtendedActorSystem)MultiprocessingRuntime.System).Provider.ResolveActorRef(path);
     }
 }

@@ -309,4 +309,5 @@ internal static class ContainerKinds
     public const string RLock = "rlock";
     public const string Semaphore = "semaphore";
     public const string BoundedSemaphore = "bounded-semaphore";
+    public const string Custom = "custom";
 }

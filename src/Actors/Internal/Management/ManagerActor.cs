@@ -51,6 +51,7 @@ internal sealed class ManagerActor : ReceiveActor
         ContainerKinds.Semaphore => SemaphoreActor.Props(MessagePackSerializer.Deserialize<int>(args[0]), null, isLock: false),
         ContainerKinds.BoundedSemaphore => SemaphoreActor.Props(
             MessagePackSerializer.Deserialize<int>(args[0]), MessagePackSerializer.Deserialize<int>(args[0]), isLock: false),
+        ContainerKinds.Custom => CustomObjectActor.Props(Encoding.UTF8.GetString(args[0]), Encoding.UTF8.GetString(args[1])),
         _ => throw new NotSupportedException($"A manager cannot create a '{kind}'."),
     };
 }
