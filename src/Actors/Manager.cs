@@ -21,38 +21,154 @@ public sealed class Manager : IDisposable, IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(1);
-    private readonly ChildProcess _process;
+    private readonly ChildProcess? _process;
     private readonly IActorRef _manager;
     private readonly Dictionary<Type, Type> _registered = [];
     private int _shutdown;
 
-    private Manager(ChildProcess process, IActorRef manager)
+    private Manager(ChildProcess? process, IActorRef manager, int pid)
     {
         _process = process;
         _manager = manager;
+        Pid = pid;
     }
 
     /// <summary>The manager process's id.</summary>
-    public int Pid => _process.Pid;
+    public int Pid { get; }
 
-    /// <summary>Starts a manager process and waits until it serves (M-01).</summary>
+    /// <summary>Starts a manager process on this machine, reachable only by this process and its children (M-01).</summary>
     /// <returns>The started manager.</returns>
     /// <exception cref="ManagerUnavailableException">The manager process could not start.</exception>
     /// <exception cref="InvalidOperationException">Called in a daemonic process (a pool worker).</exception>
     public static Manager Start() => StartAsync().GetAwaiter().GetResult();
 
-    /// <summary>The awaitable twin of <see cref="Start"/>.</summary>
+    /// <summary>
+    /// Starts a manager process that also serves other processes and machines at <paramref name="address"/>
+    /// (<c>host:port</c>; Python's <c>BaseManager(address, authkey)</c>, M-09). Clients attach with
+    /// <see cref="Connect"/> and the same <paramref name="authkey"/>; everyone else is refused (M-10).
+    /// </summary>
+    /// <param name="address">Where to listen, as <c>host:port</c>. Use 127.0.0.1 unless other machines must reach it.</param>
+    /// <param name="authkey">The shared secret; at least 16 bytes. It never travels: clients prove they know it.</param>
+    /// <returns>The started manager.</returns>
+    /// <exception cref="ArgumentException">The address or key is malformed.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager process could not start (for example the port is taken).</exception>
+    public static Manager Start(string address, byte[] authkey) => StartAsync(address, authkey).GetAwaiter().GetResult();
+
+    /// <summary>The awaitable twin of <see cref="Start()"/>.</summary>
     /// <param name="cancellationToken">Stops waiting (the process is killed).</param>
     /// <returns>The started manager.</returns>
-    public static async Task<Manager> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<Manager> StartAsync(CancellationToken cancellationToken = default) =>
+        StartCoreAsync(null, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), cancellationToken);
+
+    /// <summary>The awaitable twin of <see cref="Start(string, byte[])"/>.</summary>
+    /// <param name="address">Where to listen, as <c>host:port</c>.</param>
+    /// <param name="authkey">The shared secret; at least 16 bytes.</param>
+    /// <param name="cancellationToken">Stops waiting (the process is killed).</param>
+    /// <returns>The started manager.</returns>
+    public static Task<Manager> StartAsync(string address, byte[] authkey, CancellationToken cancellationToken = default) =>
+        StartCoreAsync(ParseAddress(address), CheckKey(authkey), cancellationToken);
+
+    /// <summary>
+    /// Attaches to a manager started elsewhere with <see cref="Start(string, byte[])"/> (M-09). Authentication is a
+    /// mutual challenge–response; a wrong key raises <see cref="System.Security.Authentication.AuthenticationException"/>
+    /// and gives no access (M-10).
+    /// </summary>
+    /// <param name="address">The manager's <c>host:port</c>.</param>
+    /// <param name="authkey">The manager's authkey.</param>
+    /// <returns>A manager client: create objects, or <see cref="Get{T}"/> shared ones; <see cref="Shutdown"/> only detaches.</returns>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">The key is wrong.</exception>
+    /// <exception cref="ManagerUnavailableException">No manager answers at that address.</exception>
+    public static Manager Connect(string address, byte[] authkey) => ConnectAsync(address, authkey).GetAwaiter().GetResult();
+
+    /// <summary>The awaitable twin of <see cref="Connect"/>.</summary>
+    /// <param name="address">The manager's <c>host:port</c>.</param>
+    /// <param name="authkey">The manager's authkey.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The manager client.</returns>
+    public static async Task<Manager> ConnectAsync(string address, byte[] authkey, CancellationToken cancellationToken = default)
+    {
+        var (host, port) = ParseAddress(address);
+        CheckKey(authkey);
+        var system = MultiprocessingRuntime.System;
+        var remote = new Address("akka.tcp", system.Name, host, port);
+        KeyRing.Add(remote, authkey);
+        var manager = ManagerPath.Resolve(remote);
+        var handshake = KeyRing.ProveAsync(remote);
+        var timeout = Task.Delay(TimeSpan.FromSeconds(10), cancellationToken);
+        if (await Task.WhenAny(handshake, timeout).ConfigureAwait(false) == timeout)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new ManagerUnavailableException($"No manager answered at {address} within 10 s.");
+        }
+
+        return new Manager(null, manager, await handshake.ConfigureAwait(false));
+    }
+
+    private static async Task<Manager> StartCoreAsync((string Host, int Port)? bind, byte[] key, CancellationToken cancellationToken)
     {
         if (Process.Current.Daemon)
         {
             throw new InvalidOperationException("Daemonic processes are not allowed to have children: a pool worker cannot start a Manager.");
         }
 
-        var (process, manager) = await ManagerLauncher.StartAsync(StartTimeout, cancellationToken).ConfigureAwait(false);
-        return new Manager(process, manager);
+        var (process, manager) = await ManagerLauncher.StartAsync(bind, key, StartTimeout, cancellationToken).ConfigureAwait(false);
+
+        // Children of this process get the key with their start data, so proxies passed to them can authenticate.
+        KeyRing.Add(manager.Path.Address, key);
+        return new Manager(process, manager, process.Pid);
+    }
+
+    /// <summary>Publishes <paramref name="proxy"/> under <paramref name="name"/> for clients of <see cref="Connect"/>.</summary>
+    /// <param name="name">The name clients ask for.</param>
+    /// <param name="proxy">A proxy of an object of this manager (or any shared object).</param>
+    /// <exception cref="ArgumentException"><paramref name="proxy"/> is not a shared object's proxy.</exception>
+    public void Share(string name, object proxy)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (proxy is not ISharedObject shared)
+        {
+            throw new ArgumentException($"A {proxy?.GetType().Name ?? "null"} is not a shared object: share a proxy from this manager.", nameof(proxy));
+        }
+
+        var address = ((ExtendedActorSystem)MultiprocessingRuntime.System).Provider.DefaultAddress;
+        Caller.Check(
+            Caller.Call(_manager, id => new ManagerProtocol.Share(id, name, shared.Actor.Path.ToStringWithAddress(address)), "Manager.Share"),
+            $"manager process {Pid}");
+    }
+
+    /// <summary>Returns a proxy of the object published as <paramref name="name"/> (M-09).</summary>
+    /// <typeparam name="T">The proxy type, e.g. <c>DictProxy&lt;string, int&gt;</c> or <c>Queue&lt;int&gt;</c>.</typeparam>
+    /// <param name="name">The published name.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="KeyNotFoundException">Nothing is published under that name.</exception>
+    public T Get<T>(string name)
+        where T : class
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var reply = Caller.Check(Caller.Call(_manager, id => new ManagerProtocol.Lookup(id, name), "Manager.Get"), $"manager process {Pid}");
+        var path = Encoding.UTF8.GetString(((Data)reply).Value);
+        return Internal.Serialization.ValueCodec.Deserialize<T>(MessagePackSerializer.Serialize(path));
+    }
+
+    private static (string Host, int Port) ParseAddress(string address)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(address);
+        var colon = address.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(address[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var port)
+            || port is < 1 or > 65535)
+        {
+            throw new ArgumentException($"'{address}' is not a host:port address, e.g. 127.0.0.1:5000.", nameof(address));
+        }
+
+        return (address[..colon], port);
+    }
+
+    private static byte[] CheckKey(byte[] authkey)
+    {
+        ArgumentNullException.ThrowIfNull(authkey);
+        return authkey.Length >= 16
+            ? authkey
+            : throw new ArgumentException("An authkey must be at least 16 bytes; use RandomNumberGenerator.GetBytes(32).", nameof(authkey));
     }
 
     /// <summary>A shared <c>dict</c> (M-41), optionally filled with <paramref name="items"/>.</summary>
@@ -165,6 +281,12 @@ public sealed class Manager : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _shutdown, 1) != 0)
         {
+            return;
+        }
+
+        if (_process is null)
+        {
+            // A client of a manager started elsewhere only detaches (M-05: shutdown belongs to the starter).
             return;
         }
 

@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Akka.Actor;
+using Akka.Configuration;
+using MessagePack;
+using Multiprocessing.Internal.Sharing;
 using Multiprocessing.Internal.Functions;
 using Multiprocessing.Internal.Management;
 using Multiprocessing.Internal.Pooling;
@@ -34,8 +37,9 @@ internal static class ChildEntry
         var role = args[0];
         ExitOnSigterm();
         var options = ParseOptions(args.AsSpan(1));
-        var token = Environment.GetEnvironmentVariable(ChildLauncher.TokenVariable) ?? string.Empty;
-        Environment.SetEnvironmentVariable(ChildLauncher.TokenVariable, null);
+        var secrets = ReadSecrets();
+        var token = secrets?.Token ?? string.Empty;
+        KeyRing.Load(secrets?.Keys);
         var parent = 0;
         if (options.TryGetValue("parent", out var parentText) && int.TryParse(parentText, CultureInfo.InvariantCulture, out parent))
         {
@@ -59,8 +63,12 @@ internal static class ChildEntry
                 Process.SetCurrent(
                     new ProcessInfo($"SyncManager-{Environment.ProcessId}", Environment.ProcessId, Daemon: false),
                     new ProcessInfo("MainProcess", parent, Daemon: false));
-                var managerSystem = MultiprocessingRuntime.System;
-                var manager = managerSystem.ActorOf(ManagerActor.Props(), "manager");
+                var managerSystem = options.TryGetValue("hostname", out var hostname) && options.TryGetValue("port", out var port)
+                    ? MultiprocessingRuntime.Initialize(ConfigurationFactory.ParseString(
+                        $"akka.remote.dot-netty.tcp {{ hostname = \"{hostname}\", port = {int.Parse(port, CultureInfo.InvariantCulture)} }}"))
+                    : MultiprocessingRuntime.System;
+                ManagerAccess.Configure(secrets?.ManagerKey ?? [], ActorPath.Parse(options["owner"]).Address);
+                var manager = managerSystem.ActorOf(ManagerActor.Props(), ManagerPath.Name);
                 managerSystem.ActorSelection(options["owner"]).Tell(new ManagerReady(Environment.ProcessId, token), manager);
                 managerSystem.WhenTerminated.Wait();
                 return Environment.ExitCode;
@@ -119,6 +127,23 @@ internal static class ChildEntry
         return error is null ? 0 : 1;
     }
 
+    /// <summary>The first line of stdin: the parent's secrets (start token, authkeys), base64 MessagePack.</summary>
+    private static ChildSecrets? ReadSecrets()
+    {
+        try
+        {
+            var line = Console.In.ReadLine();
+            return string.IsNullOrEmpty(line)
+                ? null
+                : MessagePackSerializer.Deserialize<ChildSecrets>(Convert.FromBase64String(line), ChildLauncher.Secrets);
+        }
+        catch (Exception ex) when (ex is FormatException or MessagePackSerializationException or IOException)
+        {
+            Console.Error.WriteLine($"Could not read the parent's start data: {ex.Message}");
+            return null;
+        }
+    }
+
     private static Dictionary<string, string> ParseOptions(ReadOnlySpan<string> args)
     {
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -154,11 +179,9 @@ internal static class ChildEntry
         {
             try
             {
-                using var input = Console.OpenStandardInput();
-                var buffer = new byte[256];
-                while (input.Read(buffer, 0, buffer.Length) > 0)
+                while (Console.In.ReadLine() is not null)
                 {
-                    // The parent never writes; anything read is ignored.
+                    // The parent writes nothing after the secrets line; anything read is ignored.
                 }
             }
             catch (Exception)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using Multiprocessing.Host.Bench;
 
 namespace Multiprocessing.Host.Commands;
 
@@ -12,6 +13,7 @@ public static class MpCommand
             "mp: Python's multiprocessing model for .NET on Akka.NET. Pools of worker processes, queues, locks and managers; " +
             "host and worker nodes that join into a cluster.");
         root.Subcommands.Add(VersionCommand());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 

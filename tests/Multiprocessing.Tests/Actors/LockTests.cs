@@ -394,6 +394,36 @@ public sealed class LockTests : IDisposable
         Assert.False(lk.Locked());
     }
 
+    [Fact]
+    public void Release_in_a_grandchild_frees_a_lock_that_its_parent_passed_on_L05()
+    {
+        // The proxy travels twice: this process -> child -> grandchild, and still names the lock here.
+        var lk = new MpLock();
+        Assert.True(lk.Acquire(timeout: TestTimeout));
+
+        RunToCompletion(new Process(LockTargets.ReleaseInAChild, [lk]));
+
+        Assert.False(lk.Locked());
+    }
+
+    [Fact]
+    public async Task AcquireAsync_fails_with_RemoteObjectUnavailableException_when_the_process_that_holds_the_lock_dies()
+    {
+        // The lock lives in a pool worker (created by a task and returned as its result); the worker is stopped while
+        // this process waits for the lock: the wait fails instead of hanging, and so do later calls.
+        using var pool = new Pool(1);
+        var lk = await Task.Run(() => pool.Apply(LockTargets.CreateHeldLock)).WaitAsync(TestTimeout);
+        Assert.True(await Task.Run(lk.Locked).WaitAsync(TestTimeout));
+        var waiting = lk.AcquireAsync();
+        await Task.Delay(200);
+        Assert.False(waiting.IsCompleted);
+
+        pool.Terminate();
+
+        await Assert.ThrowsAsync<RemoteObjectUnavailableException>(() => waiting.WaitAsync(TestTimeout));
+        await Assert.ThrowsAsync<RemoteObjectUnavailableException>(() => lk.AcquireAsync(block: false).WaitAsync(TestTimeout));
+    }
+
     // ----- RLock (RL-01..RL-04) -----
 
     [Fact]
@@ -496,6 +526,22 @@ public sealed class LockTests : IDisposable
         Assert.False(rlock.Locked());
         child.Join(TestTimeout);
         Assert.Equal(-9, child.ExitCode);
+    }
+
+    [Fact]
+    public void HoldAsync_of_an_RLock_releases_on_dispose_when_the_async_flow_resumed_on_another_thread_RL01_L07()
+    {
+        // `await using (await rlock.HoldAsync()) { await ...; }` disposes the holder on whichever thread the
+        // continuation runs on; here the acquire runs on one thread and the dispose on another, as after an await.
+        var rlock = new MpRLock();
+        LockHolder holder = default;
+        RunOnNewThread(() => holder = rlock.HoldAsync().WaitAsync(TestTimeout).GetAwaiter().GetResult());
+        Assert.True(rlock.Locked());
+
+        var error = RunOnNewThread(() => holder.DisposeAsync().AsTask().WaitAsync(TestTimeout).GetAwaiter().GetResult());
+
+        Assert.Null(error);
+        Assert.False(rlock.Locked());
     }
 
     // ----- Semaphore and BoundedSemaphore (S-01..S-04, BS-01) -----
@@ -617,6 +663,15 @@ public sealed class LockTests : IDisposable
         Assert.True(process.ExitCode == 0, $"the child exited with {process.ExitCode}: {process.Exception}");
     }
 
+    private static Exception? RunOnNewThread(Action action)
+    {
+        Exception? error = null;
+        var thread = new Thread(() => error = Record.Exception(action));
+        thread.Start();
+        Assert.True(thread.Join(TestTimeout), "the thread did not finish within 30 s");
+        return error;
+    }
+
     private static string[] ReadFields(string path) =>
         File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
@@ -656,6 +711,28 @@ public static class LockTargets
     }
 
     public static void ReleaseLock(MpLock lk) => lk.Release();
+
+    public static void ReleaseInAChild(MpLock lk)
+    {
+        var child = new Process(ReleaseLock, [lk]);
+        child.Start();
+        child.Join(Bound);
+        if (child.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"the grandchild exited with {child.ExitCode}: {child.Exception}");
+        }
+    }
+
+    public static MpLock CreateHeldLock()
+    {
+        var lk = new MpLock();
+        if (!lk.Acquire(block: false))
+        {
+            throw new InvalidOperationException("a new lock was not free");
+        }
+
+        return lk;
+    }
 
     public static void OverRelease(MpLock lk, MpBoundedSemaphore bounded, string path)
     {

@@ -248,6 +248,18 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
+    public void Terminate_right_after_Start_ends_the_child_with_ExitCode_minus_15_PR08()
+    {
+        var process = Start(new Process(ProcessTargets.Sleep, [60_000]));
+
+        process.Terminate();
+        process.Join(TestTimeout);
+
+        Assert.False(process.IsAlive());
+        Assert.Equal(-15, process.ExitCode);
+    }
+
+    [Fact]
     public void Kill_ends_a_running_child_with_ExitCode_minus_9_PR08()
     {
         var process = Start(new Process(ProcessTargets.Sleep, [60_000]));

@@ -1,5 +1,8 @@
+using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Text;
 using Akka.Actor;
+using Akka.Event;
 using MessagePack;
 using Multiprocessing.Internal.Locks;
 using static Multiprocessing.Internal.Management.ManagerProtocol;
@@ -13,15 +16,49 @@ namespace Multiprocessing.Internal.Management;
 /// </summary>
 internal sealed class ManagerActor : ReceiveActor
 {
+    private readonly Dictionary<Address, byte[]> _nonces = [];
+    private readonly Dictionary<string, string> _shared = new(StringComparer.Ordinal);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _count;
 
     public ManagerActor()
     {
+        Receive<AuthHello>(hello =>
+        {
+            var nonce = RandomNumberGenerator.GetBytes(32);
+            _nonces[Sender.Path.Address] = nonce;
+            Sender.Tell(new Data(hello.CallId, nonce));
+        });
+        Receive<AuthProve>(prove =>
+        {
+            var address = Sender.Path.Address;
+            if (_nonces.Remove(address, out var nonce)
+                && CryptographicOperations.FixedTimeEquals(prove.Proof, Sharing.KeyRing.Mac(ManagerAccess.Key, nonce, "client")))
+            {
+                ManagerAccess.Allow(address);
+                Sender.Tell(new AuthWelcome(prove.CallId, Sharing.KeyRing.Mac(ManagerAccess.Key, prove.ClientNonce, "server"), Environment.ProcessId));
+                return;
+            }
+
+            _log.Warning("Refused {0}: the digest it sent was wrong (wrong authkey).", address);
+            Sender.Tell(new Failed(prove.CallId, RemoteError.From(new AuthenticationException(
+                "The manager rejected the digest: wrong authkey (M-10)."))));
+        });
+        Receive<IRequest>(request => !ManagerAccess.IsAllowed(Sender), request => ManagerAccess.Refuse(request, Sender, _log));
+        Receive<Share>(share =>
+        {
+            _shared[share.Name] = share.Path;
+            Sender.Tell(new Done(share.CallId));
+        });
+        Receive<Lookup>(lookup => Sender.Tell(_shared.TryGetValue(lookup.Name, out var path)
+            ? new Data(lookup.CallId, Encoding.UTF8.GetBytes(path))
+            : new Failed(lookup.CallId, RemoteError.From(new KeyNotFoundException(
+                $"The manager has no object shared as '{lookup.Name}'; the serving side must call Share(\"{lookup.Name}\", proxy) first.")))));
         Receive<CreateObject>(create =>
         {
             try
             {
-                var props = PropsFor(create.Kind, create.Args);
+                var props = GuardActor.Props(PropsFor(create.Kind, create.Args));
                 var child = Context.ActorOf(props, $"{create.Kind}-{++_count}");
                 var address = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
                 Sender.Tell(new Data(create.CallId, Encoding.UTF8.GetBytes(child.Path.ToStringWithAddress(address))));

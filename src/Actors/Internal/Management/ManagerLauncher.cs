@@ -10,7 +10,8 @@ internal static class ManagerLauncher
 {
     private static int _count;
 
-    public static async Task<(ChildProcess Process, IActorRef Manager)> StartAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<(ChildProcess Process, IActorRef Manager)> StartAsync(
+        (string Host, int Port)? bind, byte[] key, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var system = MultiprocessingRuntime.System;
         var token = Guid.NewGuid().ToString("N");
@@ -20,7 +21,13 @@ internal static class ManagerLauncher
         ChildProcess? child = null;
         try
         {
-            child = ChildLauncher.Start(ChildRoles.Manager, ["--owner", waiter.Path.ToStringWithAddress(address)], token);
+            List<string> arguments = ["--owner", waiter.Path.ToStringWithAddress(address)];
+            if (bind is { } where)
+            {
+                arguments.AddRange(["--hostname", where.Host, "--port", where.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            }
+
+            child = ChildLauncher.Start(ChildRoles.Manager, arguments, token, key);
             var exited = child.Exited;
             var first = await Task.WhenAny(ready.Task, exited, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false);
             if (first == ready.Task)

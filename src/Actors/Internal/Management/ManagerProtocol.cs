@@ -14,6 +14,11 @@ internal static class ManagerProtocol
         (typeof(CreateObject), "m2"),
         (typeof(Invoke), "m3"),
         (typeof(StopManager), "m4"),
+        (typeof(AuthHello), "m5"),
+        (typeof(AuthProve), "m6"),
+        (typeof(AuthWelcome), "m7"),
+        (typeof(Share), "m8"),
+        (typeof(Lookup), "m9"),
     ];
 
     /// <summary>The manager process is up; sent to the owner's registration path with the manager actor as sender.</summary>
@@ -44,4 +49,40 @@ internal static class ManagerProtocol
     /// <summary>Stop the manager process (shutdown).</summary>
     [MessagePackObject]
     public sealed record StopManager([property: Key(0)] long CallId) : IRequest;
+
+    /// <summary>Starts the authkey handshake; answered with <see cref="Data"/> holding the manager's 32-byte nonce.</summary>
+    [MessagePackObject]
+    public sealed record AuthHello([property: Key(0)] long CallId) : IRequest;
+
+    /// <summary>
+    /// Proves the caller knows the key: <paramref name="Proof"/> is HMAC-SHA256(key, nonce + "client"). Answered with
+    /// <see cref="AuthWelcome"/> or <see cref="Failed"/> (System.Security.Authentication.AuthenticationException).
+    /// </summary>
+    [MessagePackObject]
+    public sealed record AuthProve(
+        [property: Key(0)] long CallId,
+        [property: Key(1)] byte[] Proof,
+        [property: Key(2)] byte[] ClientNonce) : IRequest;
+
+    /// <summary>The manager's own proof, HMAC-SHA256(key, client nonce + "server"), and its pid.</summary>
+    [MessagePackObject]
+    public sealed record AuthWelcome(
+        [property: Key(0)] long CallId,
+        [property: Key(1)] byte[] Proof,
+        [property: Key(2)] int Pid) : IReply;
+
+    /// <summary>Publishes an object's path under a name for <c>Manager.Connect</c> clients; answered with <see cref="Done"/>.</summary>
+    [MessagePackObject]
+    public sealed record Share([property: Key(0)] long CallId, [property: Key(1)] string Name, [property: Key(2)] string Path) : IRequest;
+
+    /// <summary>Finds a published object; answered with <see cref="Data"/> (its path, UTF-8) or <see cref="Failed"/>.</summary>
+    [MessagePackObject]
+    public sealed record Lookup([property: Key(0)] long CallId, [property: Key(1)] string Name) : IRequest;
+
+    /// <summary>What a parent hands a child through its stdin: the start token and the authkeys it knows.</summary>
+    [MessagePackObject]
+    public sealed record ChildSecrets(
+        [property: Key(0)] string Token,
+        [property: Key(1)] IReadOnlyDictionary<string, byte[]> Keys,
+        [property: Key(2)] byte[]? ManagerKey);
 }

@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
+using MessagePack;
+using MessagePack.Resolvers;
+using Multiprocessing.Internal.Sharing;
+using static Multiprocessing.Internal.Management.ManagerProtocol;
 using OsProcess = System.Diagnostics.Process;
 
 namespace Multiprocessing.Internal.Processes;
@@ -13,7 +17,6 @@ namespace Multiprocessing.Internal.Processes;
 internal static class ChildLauncher
 {
     public const string WorkerFileName = "Multiprocessing.Worker.dll";
-    public const string TokenVariable = "MULTIPROCESSING_CHILD_TOKEN";
 
     private static readonly Lazy<LaunchInfo> Info = new(Discover);
 
@@ -21,7 +24,8 @@ internal static class ChildLauncher
     public static LaunchInfo Launch => Info.Value;
 
     /// <summary>Starts a child. Its stdin is a pipe the parent holds: when the parent dies, the child reads EOF and exits.</summary>
-    public static ChildProcess Start(string role, IReadOnlyList<string> arguments, string token, Action<string>? stderrLine = null)
+    public static ChildProcess Start(
+        string role, IReadOnlyList<string> arguments, string token, byte[]? managerKey = null, Action<string>? stderrLine = null)
     {
         var info = Launch;
         var start = new ProcessStartInfo(info.DotnetHost)
@@ -52,7 +56,6 @@ internal static class ChildLauncher
 
         start.ArgumentList.Add("--parent");
         start.ArgumentList.Add(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        start.Environment[TokenVariable] = token;
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
 
         var process = new OsProcess { StartInfo = start, EnableRaisingEvents = true };
@@ -63,8 +66,18 @@ internal static class ChildLauncher
         }
 
         child.Attach();
+
+        // Secrets go through the stdin pipe, which only this process holds: never on the command line or in the
+        // environment, where other processes of the same user could read them.
+        var secrets = new ChildSecrets(token, KeyRing.Snapshot(), managerKey);
+        process.StandardInput.WriteLine(Convert.ToBase64String(MessagePackSerializer.Serialize(secrets, Secrets)));
+        process.StandardInput.Flush();
         return child;
     }
+
+    /// <summary>How the secrets line is encoded (shared with the child's reader).</summary>
+    public static MessagePackSerializerOptions Secrets { get; } =
+        MessagePackSerializerOptions.Standard.WithResolver(StandardResolverAllowPrivate.Instance);
 
     private static LaunchInfo Discover()
     {

@@ -36,6 +36,21 @@ internal static class MultiprocessingRuntime
         }
     }
 
+    /// <summary>Creates this process's actor system with <paramref name="overrides"/> (before anything else uses it).</summary>
+    public static ActorSystem Initialize(Config overrides)
+    {
+        lock (Gate)
+        {
+            if (_system is not null)
+            {
+                throw new InvalidOperationException("The actor system of this process already exists.");
+            }
+
+            _system = CreateSystem(overrides);
+            return _system;
+        }
+    }
+
     /// <summary>The remoting address of this process's actor system.</summary>
     public static Address Address => ((ExtendedActorSystem)System).Provider.DefaultAddress;
 

@@ -38,6 +38,9 @@ internal sealed class QuietLogger : ReceiveActor, IRequiresMessageQueue<ILoggerM
         var text = e.Message?.ToString() ?? string.Empty;
         return text.Contains("Disassociated", StringComparison.Ordinal)
             || text.StartsWith("Detected unreachable", StringComparison.Ordinal)
+            || text.StartsWith("Unable to REMOVE channel", StringComparison.Ordinal)
+            || (text.StartsWith("swallowing exception during message send", StringComparison.Ordinal)
+                && e.Cause?.Message.Contains("Remoting is not running", StringComparison.Ordinal) == true)
             || (text.StartsWith("Association with remote system", StringComparison.Ordinal)
                 && text.Contains("has failed", StringComparison.Ordinal));
     }

@@ -22,8 +22,18 @@ internal static class Caller
     /// <summary>This process's reply actor: the identity of this process for shared objects (lock owners, consumers).</summary>
     public static IActorRef Self => ReplyActor.Value;
 
-    /// <summary>Sends a request and waits for its reply.</summary>
+    /// <summary>
+    /// Sends a request and waits for its reply; first proves this process to the target's manager if it holds a key
+    /// for it (<see cref="KeyRing"/>).
+    /// </summary>
     public static async Task<IReply> CallAsync(IActorRef target, Func<long, IRequest> request, string what, CancellationToken cancellationToken)
+    {
+        await KeyRing.EnsureAsync(target).ConfigureAwait(false);
+        return await SendAsync(target, request, what, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends a request and waits for its reply, without authentication (the handshake itself uses this).</summary>
+    public static async Task<IReply> SendAsync(IActorRef target, Func<long, IRequest> request, string what, CancellationToken cancellationToken)
     {
         var self = Self;
         if (Watched.TryAdd(target, true))

@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace Multiprocessing.Host.Bench;
+
+/// <summary>
+/// <c>mp bench</c>: runs the workloads of shared/bench/py_baseline.py with this library (and, with
+/// <c>--compare-python</c>, with Python's multiprocessing) and prints one table or JSON lines.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var quick = new Option<bool>("--quick")
+        {
+            Description = "A fifth of the work and the scale table only up to 10^5 items (as py_baseline.py --quick); under 2 minutes.",
+        };
+        var json = new Option<bool>("--json")
+        {
+            Description = "Print one JSON object per row (name, value, unit, python, ratio) instead of the table.",
+        };
+        var comparePython = new Option<bool>("--compare-python")
+        {
+            Description = "Also run the same workloads with python3's multiprocessing (spawn) and print the ratio; > 1 means we are ahead.",
+        };
+        var command = new Command(
+            "bench",
+            "Measure pools, processes, queues, managers and locks against Python's multiprocessing workloads.");
+        command.Options.Add(quick);
+        command.Options.Add(json);
+        command.Options.Add(comparePython);
+        command.SetAction((parseResult, cancellationToken) => RunAsync(
+            parseResult.GetValue(quick),
+            parseResult.GetValue(json),
+            parseResult.GetValue(comparePython),
+            parseResult.InvocationConfiguration.Output,
+            parseResult.InvocationConfiguration.Error,
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(
+        bool quick, bool json, bool comparePython, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var catalog = Workloads.Catalog(quick);
+        var progress = new BenchProgress(error, catalog.Count);
+        var footer = new List<string>();
+        string? python = null;
+        if (comparePython)
+        {
+            python = PythonRunner.FindPython();
+            if (python is null)
+            {
+                const string Missing = "python3 was not found on PATH: the Python side is skipped; printing our numbers only.";
+                progress.Message(Missing);
+                footer.Add(Missing);
+            }
+        }
+
+        // Our side first, on this thread (the library's calls block; the thread pool stays free for Akka), then
+        // Python's: never both at once on this 2-core machine.
+        IReadOnlyList<BenchRow> rows;
+        try
+        {
+            rows = new Workloads(quick, progress.Ours, cancellationToken).Run();
+        }
+        catch (OperationCanceledException)
+        {
+            progress.Message("cancelled.");
+            return 130;
+        }
+
+        var exitCode = rows.Any(r => r.Status == BenchStatus.Failed) ? 1 : 0;
+        string? pythonVersion = null;
+        if (python is not null)
+        {
+            PythonResult result;
+            try
+            {
+                result = await PythonRunner.RunAsync(python, quick, progress.Python, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                progress.Message("cancelled.");
+                return 130;
+            }
+
+            pythonVersion = result.Version;
+            rows = Merge(rows, result.Measurements);
+            if (result.Error is { } failure)
+            {
+                progress.Message($"the Python side failed: {failure}");
+                footer.Add($"The Python side failed: {failure}");
+                exitCode = 1;
+            }
+        }
+
+        progress.Done();
+        if (json)
+        {
+            BenchReport.WriteJson(output, rows);
+        }
+        else
+        {
+            BenchReport.WriteTable(output, rows, Title(quick, python is not null, pythonVersion), python is not null, footer);
+        }
+
+        return exitCode;
+    }
+
+    /// <summary>Puts Python's numbers next to ours by name; rows only Python has are kept at the end.</summary>
+    /// <param name="ours">Our rows.</param>
+    /// <param name="python">Python's measurements by name.</param>
+    /// <returns>The merged rows.</returns>
+    public static IReadOnlyList<BenchRow> Merge(IReadOnlyList<BenchRow> ours, IReadOnlyDictionary<string, PythonMeasurement> python)
+    {
+        var merged = ours.Select(r => python.TryGetValue(r.Name, out var p) ? r with { Python = p.Value } : r).ToList();
+        var known = ours.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        merged.AddRange(python.Values
+            .Where(p => !known.Contains(p.Name))
+            .Select(p => BenchRow.Unavailable(p.Name, p.Unit, "mp bench has no C# counterpart of this Python row") with { Python = p.Value }));
+        return merged;
+    }
+
+    private static string Title(bool quick, bool withPython, string? pythonVersion)
+    {
+        var library = typeof(Pool).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?";
+        var plus = library.IndexOf('+', StringComparison.Ordinal);
+        if (plus > 0)
+        {
+            library = library[..plus];
+        }
+
+        var python = withPython ? $" vs Python {pythonVersion ?? "?"} multiprocessing (spawn)" : string.Empty;
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"mp bench{(quick ? " --quick" : string.Empty)}: Multiprocessing {library} on .NET {Environment.Version}{python}; " +
+            $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}");
+    }
+}
