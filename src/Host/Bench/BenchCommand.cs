@@ -44,8 +44,40 @@ public static class BenchCommand
     private static async Task<int> RunAsync(
         bool quick, bool json, bool comparePython, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var catalog = Workloads.Catalog(quick);
-        var progress = new BenchProgress(error, catalog.Count);
+        // The library's Akka logger writes to Console.Out: while the workloads run that goes to stderr, so stdout
+        // holds only the table or the JSON lines. (output was taken from Console.Out before this swap.)
+        var console = Console.Out;
+        BenchOutcome? outcome;
+        Console.SetOut(Console.Error);
+        try
+        {
+            outcome = await MeasureAsync(quick, comparePython, new BenchProgress(error, Workloads.Catalog(quick).Count), cancellationToken);
+        }
+        finally
+        {
+            Console.SetOut(console);
+        }
+
+        if (outcome is null)
+        {
+            return 130;
+        }
+
+        if (json)
+        {
+            BenchReport.WriteJson(output, outcome.Rows);
+        }
+        else
+        {
+            BenchReport.WriteTable(output, outcome.Rows, outcome.Title, outcome.WithPython, outcome.Footer);
+        }
+
+        return outcome.ExitCode;
+    }
+
+    /// <summary>Runs our side, then Python's; <see langword="null"/> when cancelled.</summary>
+    private static async Task<BenchOutcome?> MeasureAsync(bool quick, bool comparePython, BenchProgress progress, CancellationToken cancellationToken)
+    {
         var footer = new List<string>();
         string? python = null;
         if (comparePython)
@@ -59,55 +91,34 @@ public static class BenchCommand
             }
         }
 
-        // Our side first, on this thread (the library's calls block; the thread pool stays free for Akka), then
-        // Python's: never both at once on this 2-core machine.
-        IReadOnlyList<BenchRow> rows;
         try
         {
-            rows = new Workloads(quick, progress.Ours, cancellationToken).Run();
+            // Our side first, on this thread (the library's calls block; the thread pool stays free for Akka), then
+            // Python's: never both at once on this 2-core machine.
+            var rows = new Workloads(quick, progress.Ours, cancellationToken).Run();
+            var exitCode = rows.Any(r => r.Status == BenchStatus.Failed) ? 1 : 0;
+            string? pythonVersion = null;
+            if (python is not null)
+            {
+                var result = await PythonRunner.RunAsync(python, quick, progress.Python, cancellationToken);
+                pythonVersion = result.Version;
+                rows = Merge(rows, result.Measurements);
+                if (result.Error is { } failure)
+                {
+                    progress.Message($"the Python side failed: {failure}");
+                    footer.Add($"The Python side failed: {failure}");
+                    exitCode = 1;
+                }
+            }
+
+            progress.Done();
+            return new BenchOutcome(rows, Title(quick, python is not null, pythonVersion), python is not null, footer, exitCode);
         }
         catch (OperationCanceledException)
         {
             progress.Message("cancelled.");
-            return 130;
+            return null;
         }
-
-        var exitCode = rows.Any(r => r.Status == BenchStatus.Failed) ? 1 : 0;
-        string? pythonVersion = null;
-        if (python is not null)
-        {
-            PythonResult result;
-            try
-            {
-                result = await PythonRunner.RunAsync(python, quick, progress.Python, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                progress.Message("cancelled.");
-                return 130;
-            }
-
-            pythonVersion = result.Version;
-            rows = Merge(rows, result.Measurements);
-            if (result.Error is { } failure)
-            {
-                progress.Message($"the Python side failed: {failure}");
-                footer.Add($"The Python side failed: {failure}");
-                exitCode = 1;
-            }
-        }
-
-        progress.Done();
-        if (json)
-        {
-            BenchReport.WriteJson(output, rows);
-        }
-        else
-        {
-            BenchReport.WriteTable(output, rows, Title(quick, python is not null, pythonVersion), python is not null, footer);
-        }
-
-        return exitCode;
     }
 
     /// <summary>Puts Python's numbers next to ours by name; rows only Python has are kept at the end.</summary>
@@ -139,4 +150,6 @@ public static class BenchCommand
             $"mp bench{(quick ? " --quick" : string.Empty)}: Multiprocessing {library} on .NET {Environment.Version}{python}; " +
             $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}");
     }
+
+    private sealed record BenchOutcome(IReadOnlyList<BenchRow> Rows, string Title, bool WithPython, IReadOnlyList<string> Footer, int ExitCode);
 }

@@ -118,12 +118,16 @@ public static class BenchReport
         _ => Format(row.Value),
     };
 
-    private static string FormatRatio(double? ratio) => ratio switch
+    private static string FormatRatio(double? ratio)
     {
-        null => "-",
-        >= 1 => $"[green]{ratio.Value.ToString("F2", CultureInfo.InvariantCulture)}[/]",
-        _ => $"[red]{ratio.Value.ToString("F2", CultureInfo.InvariantCulture)}[/]",
-    };
+        if (ratio is not { } r)
+        {
+            return "-";
+        }
+
+        var text = r.ToString(r >= 10 ? "F1" : r >= 0.1 ? "F2" : "F3", CultureInfo.InvariantCulture);
+        return r >= 1 ? $"[green]{text}[/]" : $"[red]{text}[/]";
+    }
 
     private static double? Round(double? value) => value is { } v ? Math.Round(v, 3) : null;
 
