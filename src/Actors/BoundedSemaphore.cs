@@ -40,12 +40,48 @@ public sealed class BoundedSemaphore : ISharedObject<BoundedSemaphore>
     /// <param name="timeout">How long to wait; <see langword="null"/> waits forever.</param>
     /// <param name="cancellationToken">Stops waiting; the request is withdrawn.</param>
     /// <returns><see langword="true"/> if acquired.</returns>
-    public async Task<bool> AcquireAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public Task<bool> AcquireAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        AcquireAsync(0L, block, timeout, cancellationToken);
+
+    /// <summary>Gives one unit back.</summary>
+    /// <exception cref="SemaphoreFullException">The value is already at its maximum (BS-01).</exception>
+    public void Release() => ReleaseAsync().GetAwaiter().GetResult();
+
+    /// <summary>The awaitable twin of <see cref="Release"/>.</summary>
+    /// <returns>A task that completes once released.</returns>
+    /// <exception cref="SemaphoreFullException">The value is already at its maximum (BS-01).</exception>
+    public Task ReleaseAsync() => ReleaseAsync(0L);
+
+    /// <summary>Acquires (waiting as long as needed) and returns a holder that releases on dispose: <c>using (x.Hold()) { }</c>.</summary>
+    /// <returns>The holder.</returns>
+    public LockHolder Hold()
     {
-        var thread = 0L;
+        var owner = 0L;
+        AcquireAsync(owner, true, null, CancellationToken.None).GetAwaiter().GetResult();
+        return new LockHolder(() => ReleaseAsync(owner));
+    }
+
+    /// <summary>The awaitable twin of <see cref="Hold"/>: <c>await using (await x.HoldAsync()) { }</c>.</summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The holder.</returns>
+    public async Task<LockHolder> HoldAsync(CancellationToken cancellationToken = default)
+    {
+        // The holder releases as the owner that acquired, even if the async flow resumed on another thread.
+        var owner = 0L;
+        await AcquireAsync(owner, true, null, cancellationToken).ConfigureAwait(false);
+        return new LockHolder(() => ReleaseAsync(owner));
+    }
+
+    /// <summary>The current value (Python's <c>get_value()</c>).</summary>
+    /// <returns>The value.</returns>
+    public long GetValue() => Value();
+
+
+    private async Task<bool> AcquireAsync(long owner, bool block, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
         var timeoutMs = SharedObjects.TimeoutMs(block, timeout);
         var reply = Caller.Check(
-            await Caller.CallAsync(_actor, id => new LockProtocol.Acquire(id, thread, timeoutMs), "BoundedSemaphore.Acquire", cancellationToken)
+            await Caller.CallAsync(_actor, id => new LockProtocol.Acquire(id, owner, timeoutMs), "BoundedSemaphore.Acquire", cancellationToken)
                 .ConfigureAwait(false),
             SharedObjects.Origin(_actor));
         var flag = (Flag)reply;
@@ -57,43 +93,11 @@ public sealed class BoundedSemaphore : ISharedObject<BoundedSemaphore>
         return flag.Value;
     }
 
-    /// <summary>Gives one unit back.</summary>
-    /// <exception cref="SemaphoreFullException">The value is already at its maximum (BS-01).</exception>
-    public void Release() => ReleaseAsync().GetAwaiter().GetResult();
-
-    /// <summary>The awaitable twin of <see cref="Release"/>.</summary>
-    /// <returns>A task that completes once released.</returns>
-    /// <exception cref="SemaphoreFullException">The value is already at its maximum (BS-01).</exception>
-    public async Task ReleaseAsync()
-    {
-        var thread = 0L;
+    private async Task ReleaseAsync(long owner) =>
         Caller.Check(
-            await Caller.CallAsync(_actor, id => new LockProtocol.Release(id, thread), "BoundedSemaphore.Release", CancellationToken.None)
+            await Caller.CallAsync(_actor, id => new LockProtocol.Release(id, owner), "BoundedSemaphore.Release", CancellationToken.None)
                 .ConfigureAwait(false),
             SharedObjects.Origin(_actor));
-    }
-
-    /// <summary>Acquires (waiting as long as needed) and returns a holder that releases on dispose: <c>using (x.Hold()) { }</c>.</summary>
-    /// <returns>The holder.</returns>
-    public LockHolder Hold()
-    {
-        Acquire();
-        return new LockHolder(ReleaseAsync);
-    }
-
-    /// <summary>The awaitable twin of <see cref="Hold"/>: <c>await using (await x.HoldAsync()) { }</c>.</summary>
-    /// <param name="cancellationToken">Stops waiting.</param>
-    /// <returns>The holder.</returns>
-    public async Task<LockHolder> HoldAsync(CancellationToken cancellationToken = default)
-    {
-        await AcquireAsync(true, null, cancellationToken).ConfigureAwait(false);
-        return new LockHolder(ReleaseAsync);
-    }
-
-    /// <summary>The current value (Python's <c>get_value()</c>).</summary>
-    /// <returns>The value.</returns>
-    public long GetValue() => Value();
-
 
     static BoundedSemaphore ISharedObject<BoundedSemaphore>.Attach(IActorRef actor) => new(actor);
 

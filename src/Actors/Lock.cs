@@ -41,12 +41,48 @@ public sealed class Lock : ISharedObject<Lock>
     /// <param name="timeout">How long to wait; <see langword="null"/> waits forever.</param>
     /// <param name="cancellationToken">Stops waiting; the request is withdrawn.</param>
     /// <returns><see langword="true"/> if acquired.</returns>
-    public async Task<bool> AcquireAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public Task<bool> AcquireAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        AcquireAsync((long)Environment.CurrentManagedThreadId, block, timeout, cancellationToken);
+
+    /// <summary>Releases the lock; any process may release it (L-05).</summary>
+    /// <exception cref="SemaphoreFullException">The lock is not held (L-06).</exception>
+    public void Release() => ReleaseAsync().GetAwaiter().GetResult();
+
+    /// <summary>The awaitable twin of <see cref="Release"/>.</summary>
+    /// <returns>A task that completes once released.</returns>
+    /// <exception cref="SemaphoreFullException">The lock is not held (L-06).</exception>
+    public Task ReleaseAsync() => ReleaseAsync((long)Environment.CurrentManagedThreadId);
+
+    /// <summary>Acquires (waiting as long as needed) and returns a holder that releases on dispose: <c>using (x.Hold()) { }</c>.</summary>
+    /// <returns>The holder.</returns>
+    public LockHolder Hold()
     {
-        var thread = (long)Environment.CurrentManagedThreadId;
+        var owner = (long)Environment.CurrentManagedThreadId;
+        AcquireAsync(owner, true, null, CancellationToken.None).GetAwaiter().GetResult();
+        return new LockHolder(() => ReleaseAsync(owner));
+    }
+
+    /// <summary>The awaitable twin of <see cref="Hold"/>: <c>await using (await x.HoldAsync()) { }</c>.</summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The holder.</returns>
+    public async Task<LockHolder> HoldAsync(CancellationToken cancellationToken = default)
+    {
+        // The holder releases as the owner that acquired, even if the async flow resumed on another thread.
+        var owner = (long)Environment.CurrentManagedThreadId;
+        await AcquireAsync(owner, true, null, cancellationToken).ConfigureAwait(false);
+        return new LockHolder(() => ReleaseAsync(owner));
+    }
+
+    /// <summary>Whether the lock is held by anyone (Python 3.14's <c>locked()</c>).</summary>
+    /// <returns><see langword="true"/> when held.</returns>
+    public bool Locked() => Value() == 0;
+
+
+    private async Task<bool> AcquireAsync(long owner, bool block, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
         var timeoutMs = SharedObjects.TimeoutMs(block, timeout);
         var reply = Caller.Check(
-            await Caller.CallAsync(_actor, id => new LockProtocol.Acquire(id, thread, timeoutMs), "Lock.Acquire", cancellationToken)
+            await Caller.CallAsync(_actor, id => new LockProtocol.Acquire(id, owner, timeoutMs), "Lock.Acquire", cancellationToken)
                 .ConfigureAwait(false),
             SharedObjects.Origin(_actor));
         var flag = (Flag)reply;
@@ -58,43 +94,11 @@ public sealed class Lock : ISharedObject<Lock>
         return flag.Value;
     }
 
-    /// <summary>Releases the lock; any process may release it (L-05).</summary>
-    /// <exception cref="SemaphoreFullException">The lock is not held (L-06).</exception>
-    public void Release() => ReleaseAsync().GetAwaiter().GetResult();
-
-    /// <summary>The awaitable twin of <see cref="Release"/>.</summary>
-    /// <returns>A task that completes once released.</returns>
-    /// <exception cref="SemaphoreFullException">The lock is not held (L-06).</exception>
-    public async Task ReleaseAsync()
-    {
-        var thread = (long)Environment.CurrentManagedThreadId;
+    private async Task ReleaseAsync(long owner) =>
         Caller.Check(
-            await Caller.CallAsync(_actor, id => new LockProtocol.Release(id, thread), "Lock.Release", CancellationToken.None)
+            await Caller.CallAsync(_actor, id => new LockProtocol.Release(id, owner), "Lock.Release", CancellationToken.None)
                 .ConfigureAwait(false),
             SharedObjects.Origin(_actor));
-    }
-
-    /// <summary>Acquires (waiting as long as needed) and returns a holder that releases on dispose: <c>using (x.Hold()) { }</c>.</summary>
-    /// <returns>The holder.</returns>
-    public LockHolder Hold()
-    {
-        Acquire();
-        return new LockHolder(ReleaseAsync);
-    }
-
-    /// <summary>The awaitable twin of <see cref="Hold"/>: <c>await using (await x.HoldAsync()) { }</c>.</summary>
-    /// <param name="cancellationToken">Stops waiting.</param>
-    /// <returns>The holder.</returns>
-    public async Task<LockHolder> HoldAsync(CancellationToken cancellationToken = default)
-    {
-        await AcquireAsync(true, null, cancellationToken).ConfigureAwait(false);
-        return new LockHolder(ReleaseAsync);
-    }
-
-    /// <summary>Whether the lock is held by anyone (Python 3.14's <c>locked()</c>).</summary>
-    /// <returns><see langword="true"/> when held.</returns>
-    public bool Locked() => Value() == 0;
-
 
     static Lock ISharedObject<Lock>.Attach(IActorRef actor) => new(actor);
 

@@ -1,18 +1,19 @@
 namespace Multiprocessing;
 
 /// <summary>
-/// Releases a lock when disposed: <c>using (lk.Hold()) { ... }</c> is Python's <c>with lock:</c> (L-07).
+/// Releases a lock when disposed: <c>using (lk.Hold()) { ... }</c> is Python's <c>with lock:</c> (L-07). Disposing
+/// it again does nothing.
 /// </summary>
-public readonly struct LockHolder : IDisposable, IAsyncDisposable
+public sealed class LockHolder : IDisposable, IAsyncDisposable
 {
-    private readonly Func<Task>? _release;
+    private Func<Task>? _release;
 
     internal LockHolder(Func<Task> release) => _release = release;
 
-    /// <summary>Releases the lock.</summary>
-    public void Dispose() => _release?.Invoke().GetAwaiter().GetResult();
+    /// <summary>Releases the lock (once).</summary>
+    public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke().GetAwaiter().GetResult();
 
-    /// <summary>Releases the lock without blocking a thread.</summary>
+    /// <summary>Releases the lock (once) without blocking a thread.</summary>
     /// <returns>A task that completes once the lock is released.</returns>
-    public ValueTask DisposeAsync() => _release is null ? ValueTask.CompletedTask : new ValueTask(_release());
+    public ValueTask DisposeAsync() => Interlocked.Exchange(ref _release, null) is { } release ? new ValueTask(release()) : ValueTask.CompletedTask;
 }

@@ -40,12 +40,48 @@ public sealed class RLock : ISharedObject<RLock>
     /// <param name="timeout">How long to wait; <see langword="null"/> waits forever.</param>
     /// <param name="cancellationToken">Stops waiting; the request is withdrawn.</param>
     /// <returns><see langword="true"/> if acquired.</returns>
-    public async Task<bool> AcquireAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public Task<bool> AcquireAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        AcquireAsync((long)Environment.CurrentManagedThreadId, block, timeout, cancellationToken);
+
+    /// <summary>Releases one level of the calling thread's ownership.</summary>
+    /// <exception cref="SynchronizationLockException">The calling thread does not own the lock (RL-03).</exception>
+    public void Release() => ReleaseAsync().GetAwaiter().GetResult();
+
+    /// <summary>The awaitable twin of <see cref="Release"/>.</summary>
+    /// <returns>A task that completes once released.</returns>
+    /// <exception cref="SynchronizationLockException">The calling thread does not own the lock (RL-03).</exception>
+    public Task ReleaseAsync() => ReleaseAsync((long)Environment.CurrentManagedThreadId);
+
+    /// <summary>Acquires (waiting as long as needed) and returns a holder that releases on dispose: <c>using (x.Hold()) { }</c>.</summary>
+    /// <returns>The holder.</returns>
+    public LockHolder Hold()
     {
-        var thread = (long)Environment.CurrentManagedThreadId;
+        var owner = (long)Environment.CurrentManagedThreadId;
+        AcquireAsync(owner, true, null, CancellationToken.None).GetAwaiter().GetResult();
+        return new LockHolder(() => ReleaseAsync(owner));
+    }
+
+    /// <summary>The awaitable twin of <see cref="Hold"/>: <c>await using (await x.HoldAsync()) { }</c>.</summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The holder.</returns>
+    public async Task<LockHolder> HoldAsync(CancellationToken cancellationToken = default)
+    {
+        // The holder releases as the owner that acquired, even if the async flow resumed on another thread.
+        var owner = (long)Environment.CurrentManagedThreadId;
+        await AcquireAsync(owner, true, null, cancellationToken).ConfigureAwait(false);
+        return new LockHolder(() => ReleaseAsync(owner));
+    }
+
+    /// <summary>Whether anyone holds the lock.</summary>
+    /// <returns><see langword="true"/> when held.</returns>
+    public bool Locked() => Value() > 0;
+
+
+    private async Task<bool> AcquireAsync(long owner, bool block, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
         var timeoutMs = SharedObjects.TimeoutMs(block, timeout);
         var reply = Caller.Check(
-            await Caller.CallAsync(_actor, id => new LockProtocol.Acquire(id, thread, timeoutMs), "RLock.Acquire", cancellationToken)
+            await Caller.CallAsync(_actor, id => new LockProtocol.Acquire(id, owner, timeoutMs), "RLock.Acquire", cancellationToken)
                 .ConfigureAwait(false),
             SharedObjects.Origin(_actor));
         var flag = (Flag)reply;
@@ -57,43 +93,11 @@ public sealed class RLock : ISharedObject<RLock>
         return flag.Value;
     }
 
-    /// <summary>Releases one level of the calling thread's ownership.</summary>
-    /// <exception cref="SynchronizationLockException">The calling thread does not own the lock (RL-03).</exception>
-    public void Release() => ReleaseAsync().GetAwaiter().GetResult();
-
-    /// <summary>The awaitable twin of <see cref="Release"/>.</summary>
-    /// <returns>A task that completes once released.</returns>
-    /// <exception cref="SynchronizationLockException">The calling thread does not own the lock (RL-03).</exception>
-    public async Task ReleaseAsync()
-    {
-        var thread = (long)Environment.CurrentManagedThreadId;
+    private async Task ReleaseAsync(long owner) =>
         Caller.Check(
-            await Caller.CallAsync(_actor, id => new LockProtocol.Release(id, thread), "RLock.Release", CancellationToken.None)
+            await Caller.CallAsync(_actor, id => new LockProtocol.Release(id, owner), "RLock.Release", CancellationToken.None)
                 .ConfigureAwait(false),
             SharedObjects.Origin(_actor));
-    }
-
-    /// <summary>Acquires (waiting as long as needed) and returns a holder that releases on dispose: <c>using (x.Hold()) { }</c>.</summary>
-    /// <returns>The holder.</returns>
-    public LockHolder Hold()
-    {
-        Acquire();
-        return new LockHolder(ReleaseAsync);
-    }
-
-    /// <summary>The awaitable twin of <see cref="Hold"/>: <c>await using (await x.HoldAsync()) { }</c>.</summary>
-    /// <param name="cancellationToken">Stops waiting.</param>
-    /// <returns>The holder.</returns>
-    public async Task<LockHolder> HoldAsync(CancellationToken cancellationToken = default)
-    {
-        await AcquireAsync(true, null, cancellationToken).ConfigureAwait(false);
-        return new LockHolder(ReleaseAsync);
-    }
-
-    /// <summary>Whether anyone holds the lock.</summary>
-    /// <returns><see langword="true"/> when held.</returns>
-    public bool Locked() => Value() > 0;
-
 
     static RLock ISharedObject<RLock>.Attach(IActorRef actor) => new(actor);
 

@@ -78,7 +78,12 @@ public static class BenchCommand
     /// <summary>Runs our side, then Python's; <see langword="null"/> when cancelled.</summary>
     private static async Task<BenchOutcome?> MeasureAsync(bool quick, bool comparePython, BenchProgress progress, CancellationToken cancellationToken)
     {
-        var footer = new List<string>();
+        var footer = new List<string>
+        {
+            $"Our rows time the steady state after {Workloads.WarmUp} untimed calls of the same operation (JIT warm-up); " +
+            "starting pools and processes is timed cold, as in Python (this process's own actor system is up first).",
+            $"cpu_map_speedup_2_workers: our burn loop runs {Workloads.BurnFactor}x Python's iterations, so one task lasts about as long.",
+        };
         string? python = null;
         if (comparePython)
         {

@@ -33,7 +33,7 @@ public static class BenchReport
     /// <summary>Writes the rows as one table, then a note for each row we did not measure.</summary>
     /// <param name="output">Where to.</param>
     /// <param name="rows">The rows.</param>
-    /// <param name="title">Above the table: what ran where.</param>
+    /// <param name="title">The line above the table: what ran where.</param>
     /// <param name="withPython">Whether to show Python's column and the ratio.</param>
     /// <param name="footer">Lines under the table.</param>
     public static void WriteTable(TextWriter output, IReadOnlyList<BenchRow> rows, string title, bool withPython, IEnumerable<string> footer)
@@ -51,7 +51,7 @@ public static class BenchReport
             console.Profile.Width = 160;
         }
 
-        var table = new Table { Border = TableBorder.Rounded, Title = new TableTitle(Markup.Escape(title)) };
+        var table = new Table { Border = TableBorder.Rounded };
         table.AddColumn(new TableColumn("name"));
         table.AddColumn(new TableColumn("ours").RightAligned());
         if (withPython)
@@ -82,12 +82,13 @@ public static class BenchReport
             table.AddRow([.. cells]);
         }
 
+        console.WriteLine(title);
+        console.Write(table);
         if (withPython)
         {
-            table.Caption = new TableTitle("ratio > 1 means we are ahead: ours/python for rates and the speed-up, python/ours for times and memory");
+            console.WriteLine("ratio > 1 means we are ahead: ours/python for rates and the speed-up, python/ours for times and memory.");
         }
 
-        console.Write(table);
         foreach (var row in rows.Where(r => r.Note is not null))
         {
             console.WriteLine($"{row.Name}: {(row.Status == BenchStatus.Failed ? "failed" : "not available")}: {row.Note}");

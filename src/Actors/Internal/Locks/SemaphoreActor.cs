@@ -108,10 +108,7 @@ internal sealed class SemaphoreActor : ReceiveActor, IWithTimers
         if (_waiters.Remove((caller, callId)) is { } waiter)
         {
             Timers.Cancel(waiter.Key);
-            if (reply)
-            {
-                caller.Tell(new Flag(callId, false, false));
-            }
+            caller.Tell(reply ? new Flag(callId, false, false) : new Withdrawn(callId));
         }
     }
 

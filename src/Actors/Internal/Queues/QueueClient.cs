@@ -97,16 +97,16 @@ internal static class QueueClient
     }
 
     /// <summary>
-    /// Sends a request and waits for its reply. The token withdraws a parked request through the actor, which answers
-    /// <see cref="Withdrawn"/> (then this throws <see cref="OperationCanceledException"/>) or, if it already served the
-    /// request, the normal reply.
+    /// Sends a request and waits for its reply. The token withdraws a parked request through the actor (see
+    /// <see cref="Caller.SendAsync"/>): the call ends with Withdrawn (an <see cref="OperationCanceledException"/>) or, if
+    /// the actor had already served it, the normal reply, so no item is lost.
     /// </summary>
     private static async Task<(IReply Reply, long CallId)> CallAsync(
         IActorRef actor, Func<long, IRequest> request, string what, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var callId = 0L;
-        var call = Caller.CallAsync(
+        var reply = await Caller.CallAsync(
             actor,
             id =>
             {
@@ -114,25 +114,7 @@ internal static class QueueClient
                 return request(id);
             },
             what,
-            CancellationToken.None);
-        IReply reply;
-        if (cancellationToken.CanBeCanceled)
-        {
-            using (cancellationToken.Register(() => actor.Tell(new Cancel(callId), Caller.Self)))
-            {
-                reply = await call.ConfigureAwait(false);
-            }
-        }
-        else
-        {
-            reply = await call.ConfigureAwait(false);
-        }
-
-        if (reply is Withdrawn)
-        {
-            throw new OperationCanceledException(cancellationToken);
-        }
-
+            cancellationToken).ConfigureAwait(false);
         return (Caller.Check(reply, SharedObjects.Origin(actor)), callId);
     }
 }

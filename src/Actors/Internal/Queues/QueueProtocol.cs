@@ -17,7 +17,6 @@ internal static class QueueProtocol
         (typeof(TaskDone), "q5"),
         (typeof(Join), "q6"),
         (typeof(Taken), "q7"),
-        (typeof(Withdrawn), "q8"),
     ];
 
     /// <summary>
@@ -59,7 +58,4 @@ internal static class QueueProtocol
     [MessagePackObject]
     public sealed record Taken([property: Key(0)] long CallId) : IProtocolMessage;
 
-    /// <summary>The answer to a <see cref="Cancel"/> that reached a parked request: it was dropped, nothing happened.</summary>
-    [MessagePackObject]
-    public sealed record Withdrawn([property: Key(0)] long CallId) : IReply;
 }

@@ -19,6 +19,7 @@ internal static class CallProtocol
         (typeof(Data), "c4"),
         (typeof(Failed), "c5"),
         (typeof(Cancel), "c6"),
+        (typeof(Withdrawn), "c7"),
     ];
 
     /// <summary>A request to a shared object: answered once, with a reply carrying the same id.</summary>
@@ -56,4 +57,8 @@ internal static class CallProtocol
     /// <summary>The caller stopped waiting (cancellation): the object drops the parked request.</summary>
     [MessagePackObject]
     public sealed record Cancel([property: Key(0)] long CallId) : IProtocolMessage;
+
+    /// <summary>The answer to <see cref="Cancel"/> when the request was still parked: it was dropped, nothing happened.</summary>
+    [MessagePackObject]
+    public sealed record Withdrawn([property: Key(0)] long CallId) : IReply;
 }

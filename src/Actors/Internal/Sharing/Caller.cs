@@ -35,6 +35,7 @@ internal static class Caller
     /// <summary>Sends a request and waits for its reply, without authentication (the handshake itself uses this).</summary>
     public static async Task<IReply> SendAsync(IActorRef target, Func<long, IRequest> request, string what, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var self = Self;
         if (Watched.TryAdd(target, true))
         {
@@ -50,14 +51,10 @@ internal static class Caller
             return await pending.Completion.Task.ConfigureAwait(false);
         }
 
-        using (cancellationToken.Register(() =>
-        {
-            if (Calls.TryRemove(id, out var cancelled))
-            {
-                target.Tell(new Cancel(id), self);
-                cancelled.Completion.TrySetCanceled(cancellationToken);
-            }
-        }))
+        // Cancelling asks the object to withdraw the request; the call then ends with the object's answer: Withdrawn
+        // (nothing happened: OperationCanceledException) or its normal reply if it had already served the request,
+        // so a lock granted or an item taken at that moment is never lost.
+        using (cancellationToken.Register(() => target.Tell(new Cancel(id), self)))
         {
             return await pending.Completion.Task.ConfigureAwait(false);
         }
@@ -100,7 +97,14 @@ internal static class Caller
             {
                 if (Calls.TryRemove(reply.CallId, out var pending))
                 {
-                    pending.Completion.TrySetResult(reply);
+                    if (reply is Withdrawn)
+                    {
+                        pending.Completion.TrySetCanceled();
+                    }
+                    else
+                    {
+                        pending.Completion.TrySetResult(reply);
+                    }
                 }
             });
             Receive<WatchTarget>(watch => Context.Watch(watch.Target));

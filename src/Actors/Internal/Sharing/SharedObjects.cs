@@ -28,7 +28,13 @@ internal static class SharedObjects
             return -1;
         }
 
-        return t <= TimeSpan.Zero ? 0 : (long)Math.Ceiling(t.TotalMilliseconds);
+        if (t <= TimeSpan.Zero)
+        {
+            return 0;
+        }
+
+        // Beyond what a timer can hold (about 24 days) a wait is as good as forever.
+        return t.TotalMilliseconds >= int.MaxValue ? -1 : (long)Math.Ceiling(t.TotalMilliseconds);
     }
 
     /// <summary>Where an object lives, for error messages.</summary>
