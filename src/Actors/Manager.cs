@@ -213,6 +213,19 @@ public sealed class Manager : IDisposable, IAsyncDisposable
     public ArrayProxy<T> Array<T>(int length) =>
         Array(Enumerable.Repeat(default(T)!, length >= 0 ? length : throw new ArgumentOutOfRangeException(nameof(length), length, "An Array's length must be 0 or more.")));
 
+    /// <summary>A queue in the manager (M-49): exact size, timeouts and per-client order as <see cref="Queue{T}"/>.</summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="maxsize">The capacity; 0 or less means unbounded.</param>
+    /// <returns>Its proxy.</returns>
+    public Queue<T> Queue<T>(int maxsize = 0) => Create<Queue<T>>(ContainerKinds.Queue, [MessagePackSerializer.Serialize(maxsize)]);
+
+    /// <summary>A joinable queue in the manager (M-49).</summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="maxsize">The capacity; 0 or less means unbounded.</param>
+    /// <returns>Its proxy.</returns>
+    public JoinableQueue<T> JoinableQueue<T>(int maxsize = 0) =>
+        Create<JoinableQueue<T>>(ContainerKinds.JoinableQueue, [MessagePackSerializer.Serialize(maxsize)]);
+
     /// <summary>A lock in the manager (M-43); released if the process holding it dies (M-54 target).</summary>
     /// <returns>Its proxy.</returns>
     public Lock Lock() => Create<Lock>(ContainerKinds.Lock, []);

@@ -162,9 +162,11 @@ public sealed class Process
             return;
         }
 
+        // Task.WaitAsync takes at most about 49 days; anything longer is as good as forever.
+        var wait = timeout is { } limit && limit.TotalMilliseconds < uint.MaxValue - 1 ? limit : Timeout.InfiniteTimeSpan;
         try
         {
-            await child.Exited.WaitAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+            await child.Exited.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -216,14 +218,21 @@ public sealed class Process
         return _exitCode;
     }
 
+    /// <summary>
+    /// .NET reports a child killed by signal n as exit code 128 + n, like a shell. Python reports -n (PR-08). A code in
+    /// that range is reported as -n when this object sent the signal, or when it is one of the signals that end a
+    /// process from outside or by a crash (SIGABRT, SIGKILL, SIGSEGV, SIGTERM); otherwise it is taken as the code
+    /// the child itself passed to <c>Environment.Exit</c> (PR-07).
+    /// </summary>
     private static int MapExitCode(int code, bool signalled)
     {
-        if (!OperatingSystem.IsWindows() && code > 128 && code < 160)
+        if (OperatingSystem.IsWindows() || code <= 128 || code >= 160)
         {
-            return -(code - 128);
+            return code;
         }
 
-        return code;
+        var signal = code - 128;
+        return signalled || signal is 6 or 9 or 11 or 15 ? -signal : code;
     }
 
     private void Signal(int signal)

@@ -102,6 +102,21 @@ public sealed class LockTests : IDisposable
     }
 
     [Fact]
+    public async Task AcquireAsync_waits_until_the_release_when_the_timeout_is_TimeSpan_MaxValue_L03()
+    {
+        // TimeSpan.MaxValue is a common way to say "no limit"; it must not behave like a zero timeout.
+        var lk = new MpLock();
+        Assert.True(lk.Acquire(timeout: TestTimeout));
+
+        var waiting = lk.AcquireAsync(timeout: TimeSpan.MaxValue);
+        await Task.Delay(300);
+        Assert.False(waiting.IsCompleted, "AcquireAsync(timeout: TimeSpan.MaxValue) returned while the lock was held");
+
+        await lk.ReleaseAsync();
+        Assert.True(await waiting.WaitAsync(TestTimeout));
+    }
+
+    [Fact]
     public void Acquire_by_the_holding_thread_is_not_reentrant_and_times_out_L04()
     {
         var lk = new MpLock();
@@ -172,6 +187,22 @@ public sealed class LockTests : IDisposable
     }
 
     [Fact]
+    public void Dispose_of_a_LockHolder_a_second_time_does_not_release_the_lock_again_L07()
+    {
+        // IDisposable: calls after the first Dispose are ignored. A second release would free a lock that someone
+        // else acquired in between (any process may release a Lock, L-05).
+        var lk = new MpLock();
+        var holder = lk.Hold();
+        holder.Dispose();
+        Assert.True(lk.Acquire(block: false));
+
+        var error = Record.Exception(holder.Dispose);
+
+        Assert.Null(error);
+        Assert.True(lk.Locked(), "the second Dispose released a lock acquired after the first one");
+    }
+
+    [Fact]
     public async Task HoldAsync_acquires_for_the_await_using_block_and_releases_at_its_end_L07()
     {
         var lk = new MpLock();
@@ -217,6 +248,18 @@ public sealed class LockTests : IDisposable
         lk.Release();
 
         Assert.False(lk.Locked());
+    }
+
+    [Fact]
+    public async Task AcquireAsync_with_an_already_cancelled_token_throws_and_leaves_a_free_lock_free()
+    {
+        var lk = new MpLock();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => lk.AcquireAsync(cancellationToken: new CancellationToken(canceled: true)).WaitAsync(TestTimeout));
+        await Task.Delay(200);
+
+        Assert.False(lk.Locked(), "a cancelled AcquireAsync took the lock, and nobody can release it knowingly");
     }
 
     [Fact]

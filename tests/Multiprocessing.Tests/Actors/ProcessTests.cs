@@ -171,6 +171,19 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Join_waits_for_the_child_when_the_timeout_is_longer_than_49_days_PR06()
+    {
+        // join(timeout) accepts any timeout; TimeSpan.MaxValue is a common "no limit".
+        var process = Start(new Process(ProcessTargets.Sleep, [200]));
+
+        await Task.Run(() => process.Join(TimeSpan.FromDays(60))).WaitAsync(TestTimeout);
+        await Task.Run(() => process.Join(TimeSpan.MaxValue)).WaitAsync(TestTimeout);
+
+        Assert.False(process.IsAlive());
+        Assert.Equal(0, process.ExitCode);
+    }
+
+    [Fact]
     public void ExitCode_is_0_and_Exception_null_when_the_target_returns_PR07()
     {
         var process = Start(new Process(ProcessTargets.Sleep, [50]));

@@ -28,7 +28,7 @@ internal static class LockProtocol
     [MessagePackObject]
     public sealed record Release([property: Key(0)] long CallId, [property: Key(1)] long Thread) : IRequest;
 
-    /// <summary>Read the state: for semaphores the value, for locks 1 when held, for RLock the depth. Answered with <see cref="Number"/>.</summary>
+    /// <summary>Read the state: for semaphores and Lock the value (a Lock is 1 when free, 0 when held), for RLock the depth. Answered with <see cref="Number"/>.</summary>
     [MessagePackObject]
     public sealed record GetValue([property: Key(0)] long CallId) : IRequest;
 }

@@ -310,4 +310,6 @@ internal static class ContainerKinds
     public const string Semaphore = "semaphore";
     public const string BoundedSemaphore = "bounded-semaphore";
     public const string Custom = "custom";
+    public const string Queue = "queue";
+    public const string JoinableQueue = "joinable-queue";
 }

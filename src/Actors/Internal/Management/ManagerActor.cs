@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Event;
 using MessagePack;
 using Multiprocessing.Internal.Locks;
+using Multiprocessing.Internal.Queues;
 using static Multiprocessing.Internal.Management.ManagerProtocol;
 using static Multiprocessing.Internal.Sharing.CallProtocol;
 
@@ -88,6 +89,7 @@ internal sealed class ManagerActor : ReceiveActor
         ContainerKinds.Semaphore => SemaphoreActor.Props(MessagePackSerializer.Deserialize<int>(args[0]), null, isLock: false),
         ContainerKinds.BoundedSemaphore => SemaphoreActor.Props(
             MessagePackSerializer.Deserialize<int>(args[0]), MessagePackSerializer.Deserialize<int>(args[0]), isLock: false),
+        ContainerKinds.Queue or ContainerKinds.JoinableQueue => QueueActor.Props(MessagePackSerializer.Deserialize<int>(args[0])),
         ContainerKinds.Custom => CustomObjectActor.Props(Encoding.UTF8.GetString(args[0]), Encoding.UTF8.GetString(args[1])),
         _ => throw new NotSupportedException($"A manager cannot create a '{kind}'."),
     };

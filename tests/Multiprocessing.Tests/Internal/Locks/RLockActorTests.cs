@@ -202,7 +202,7 @@ public sealed class RLockActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public async Task Cancel_drops_a_parked_waiter()
+    public async Task Cancel_answers_Withdrawn_and_drops_a_parked_waiter()
     {
         var rlock = NewRLock();
         var owner = CreateTestProbe();
@@ -211,10 +211,29 @@ public sealed class RLockActorTests : Akka.TestKit.Xunit2.TestKit
         var id = Send(waiter, rlock, MainThread, Forever);
 
         waiter.Send(rlock, new Cancel(id));
+        Assert.Equal(id, (await waiter.ExpectMsgAsync<Withdrawn>(Wait)).CallId);
         await ReleaseAsync(owner, rlock, MainThread);
 
         await waiter.ExpectNoMsgAsync(Quiet);
         Assert.Equal(0, await DepthAsync(rlock));
+    }
+
+    [Fact]
+    public async Task Cancel_after_the_grant_is_ignored_and_the_caller_keeps_the_rlock()
+    {
+        var rlock = NewRLock();
+        var owner = CreateTestProbe();
+        var waiter = CreateTestProbe();
+        Assert.True((await AcquireAsync(owner, rlock, MainThread, Forever)).Value);
+        var id = Send(waiter, rlock, MainThread, Forever);
+        await ReleaseAsync(owner, rlock, MainThread);
+        Assert.True((await waiter.ExpectMsgAsync<Flag>(Wait)).Value);
+
+        waiter.Send(rlock, new Cancel(id));
+
+        await waiter.ExpectNoMsgAsync(Quiet);
+        Assert.Equal(1, await DepthAsync(rlock));
+        await ReleaseAsync(waiter, rlock, MainThread);
     }
 
     [Fact]

@@ -112,7 +112,7 @@ public sealed class SemaphoreActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public async Task Cancel_drops_a_parked_waiter_so_the_next_release_frees_the_lock()
+    public async Task Cancel_answers_Withdrawn_and_drops_a_parked_waiter_so_the_next_release_frees_the_lock()
     {
         var lk = NewLock();
         var holder = CreateTestProbe();
@@ -121,6 +121,7 @@ public sealed class SemaphoreActorTests : Akka.TestKit.Xunit2.TestKit
         var id = Send(waiter, lk, Forever);
 
         waiter.Send(lk, new Cancel(id));
+        Assert.Equal(id, (await waiter.ExpectMsgAsync<Withdrawn>(Wait)).CallId);
         await ReleaseAsync(holder, lk);
 
         await waiter.ExpectNoMsgAsync(Quiet);
@@ -141,6 +142,7 @@ public sealed class SemaphoreActorTests : Akka.TestKit.Xunit2.TestKit
         var thirdId = Send(third, lk, Forever);
 
         second.Send(lk, new Cancel(secondId));
+        Assert.Equal(secondId, (await second.ExpectMsgAsync<Withdrawn>(Wait)).CallId);
         await ReleaseAsync(holder, lk);
 
         await first.ExpectMsgAsync<Flag>(f => f.Value, Wait);
@@ -149,6 +151,40 @@ public sealed class SemaphoreActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(thirdId, granted.CallId);
         Assert.True(granted.Value);
         await second.ExpectNoMsgAsync(Quiet);
+    }
+
+    [Fact]
+    public async Task Cancel_after_the_grant_is_ignored_and_the_caller_keeps_the_lock()
+    {
+        // The grant and the cancel cross: the grant stands (the caller's side completes with it), nothing is lost.
+        var lk = NewLock();
+        var holder = CreateTestProbe();
+        var waiter = CreateTestProbe();
+        Assert.True((await AcquireAsync(holder, lk, Forever)).Value);
+        var id = Send(waiter, lk, Forever);
+        await ReleaseAsync(holder, lk);
+        Assert.True((await waiter.ExpectMsgAsync<Flag>(Wait)).Value);
+
+        waiter.Send(lk, new Cancel(id));
+
+        await waiter.ExpectNoMsgAsync(Quiet);
+        Assert.Equal(0, await ValueAsync(lk));
+        await ReleaseAsync(waiter, lk);
+    }
+
+    [Fact]
+    public async Task Cancel_of_a_request_that_timed_out_gets_no_second_answer()
+    {
+        var lk = NewLock();
+        var holder = CreateTestProbe();
+        var waiter = CreateTestProbe();
+        Assert.True((await AcquireAsync(holder, lk, Forever)).Value);
+        var flag = await AcquireAsync(waiter, lk, 50);
+        Assert.False(flag.Value);
+
+        waiter.Send(lk, new Cancel(flag.CallId));
+
+        await waiter.ExpectNoMsgAsync(Quiet);
     }
 
     [Fact]
@@ -479,15 +515,17 @@ public sealed class SemaphoreActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public async Task Acquire_with_the_timeout_of_TimeSpan_MaxValue_parks_the_request_and_keeps_the_actor_alive()
+    public async Task Acquire_waits_instead_of_timing_out_at_once_when_the_timeout_is_TimeSpan_MaxValue()
     {
-        // Lock.Acquire(timeout: TimeSpan.MaxValue) sends this TimeoutMs; the lock must survive it.
+        // Lock.Acquire(timeout: TimeSpan.MaxValue) sends this TimeoutMs: it must mean "wait (practically) forever",
+        // not time out at once. A short timed wait first, so the scheduler has been running for a while.
         var lk = NewLock();
         var holder = CreateTestProbe();
         var waiter = CreateTestProbe();
         var watcher = CreateTestProbe();
         watcher.Watch(lk);
         Assert.True((await AcquireAsync(holder, lk, Forever)).Value);
+        Assert.False((await AcquireAsync(waiter, lk, 50)).Value);
 
         Send(waiter, lk, SharedObjects.TimeoutMs(true, TimeSpan.MaxValue));
         await waiter.ExpectNoMsgAsync(Quiet);
