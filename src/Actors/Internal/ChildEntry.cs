@@ -3,12 +3,12 @@ using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Configuration;
 using MessagePack;
-using Multiprocessing.Internal.Sharing;
 using Multiprocessing.Internal.Functions;
 using Multiprocessing.Internal.Management;
 using Multiprocessing.Internal.Pooling;
 using Multiprocessing.Internal.Processes;
 using Multiprocessing.Internal.Runtime;
+using Multiprocessing.Internal.Sharing;
 using static Multiprocessing.Internal.Management.ManagerProtocol;
 using static Multiprocessing.Internal.Processes.ProcessProtocol;
 

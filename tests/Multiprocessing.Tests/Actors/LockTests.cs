@@ -577,11 +577,11 @@ public sealed class LockTests : IDisposable
         // `await using (await rlock.HoldAsync()) { await ...; }` disposes the holder on whichever thread the
         // continuation runs on; here the acquire runs on one thread and the dispose on another, as after an await.
         var rlock = new MpRLock();
-        LockHolder holder = default;
+        LockHolder? holder = null;
         RunOnNewThread(() => holder = rlock.HoldAsync().WaitAsync(TestTimeout).GetAwaiter().GetResult());
         Assert.True(rlock.Locked());
 
-        var error = RunOnNewThread(() => holder.DisposeAsync().AsTask().WaitAsync(TestTimeout).GetAwaiter().GetResult());
+        var error = RunOnNewThread(() => holder!.DisposeAsync().AsTask().WaitAsync(TestTimeout).GetAwaiter().GetResult());
 
         Assert.Null(error);
         Assert.False(rlock.Locked());
