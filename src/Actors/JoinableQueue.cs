@@ -5,38 +5,13 @@ using Multiprocessing.Internal.Sharing;
 namespace Multiprocessing;
 
 /// <summary>
-/// A <see cref="Queue{T}"/> that also counts unfinished items (Python's <c>multiprocessing.JoinableQueue</c>, JQ-01):
-/// every put adds one, every <see cref="TaskDone"/> removes one, and <see cref="Join"/> waits until none is left.
-/// Where <c>System.Collections.Generic</c> is imported, no alias is needed: the name is unique.
+/// A <see cref="Queue{T}"/> whose consumers mark each item done, so a producer can wait until all of them were
+/// processed (Python's <c>multiprocessing.JoinableQueue</c>, JQ-01..JQ-03). Everything else is as for
+/// <see cref="Queue{T}"/>.
 /// </summary>
-/// <remarks>
-/// <para>
-/// Differences from Python, by design: <see cref="Put"/> encodes the item in the caller, so an unserializable item
-/// throws there (Q-08 target), and returns once the queue holds the item, so a producer can exit at any time without
-/// waiting for consumers (Q-12 target, pain point 9) and a following <see cref="Get"/> sees it (no Q-06 delay).
-/// <see cref="Qsize"/>, <see cref="Empty"/> and <see cref="Full"/> are exact snapshots on every platform (pain point 22).
-/// Items of one producer arrive in the order it put them; items of different producers interleave.
-/// </para>
-/// <para>
-/// Consumers that die: a get still waiting when its process dies is dropped, so no item is sent to a dead process once
-/// its death is known. The consumer confirms each item to the queue as soon as it arrives, before <see cref="Get"/>
-/// returns. An item in flight to a consumer that dies at that instant (sent, not yet confirmed) goes back to the head
-/// of the queue when the death is noticed (within about two seconds) and the next get takes it: it is not lost. In the
-/// narrow case where the dying process's get had already returned the item but its confirmation had not left the
-/// process, that item is delivered a second time. Once confirmed the item belongs to the consumer, as in Python.
-/// </para>
-/// <para>
-/// When the process that created the queue exits, calls from other processes raise
-/// <see cref="RemoteObjectUnavailableException"/> instead of hanging. Cancelling an async call withdraws it; if the
-/// queue had already served it, the call completes normally, so cancelling never loses an item.
-/// </para>
-/// </remarks>
 /// <typeparam name="T">The item type; items travel as MessagePack (contractless), like task arguments.</typeparam>
-public sealed class JoinableQueue<T> : ISharedObject<JoinableQueue<T>>
+public sealed class JoinableQueue<T> : Queue<T>, ISharedObject<JoinableQueue<T>>
 {
-    private readonly IActorRef _actor;
-    private volatile bool _closed;
-
     /// <summary>Creates a queue in this process.</summary>
     /// <param name="maxsize">The most items it holds; zero or negative means unbounded .</param>
     public JoinableQueue(int maxsize = 0)
@@ -44,110 +19,8 @@ public sealed class JoinableQueue<T> : ISharedObject<JoinableQueue<T>>
     {
     }
 
-    private JoinableQueue(IActorRef actor) => _actor = actor;
-
-    IActorRef ISharedObject.Actor => _actor;
-
-    /// <summary>Adds an item at the tail, waiting for room in a full bounded queue .</summary>
-    /// <param name="item">The item; it is encoded here, in the caller.</param>
-    /// <param name="block">False: do not wait for room (the timeout is ignored), as Python's <c>put(x, False)</c>.</param>
-    /// <param name="timeout">How long to wait for room; <see langword="null"/> waits forever; zero or negative does not wait.</param>
-    /// <exception cref="QueueFullException">The queue stayed full (at once, or for the whole timeout); the item was not added.</exception>
-    /// <exception cref="TaskSerializationException">The item cannot be serialized (Q-08 target).</exception>
-    /// <exception cref="InvalidOperationException">This queue object was closed .</exception>
-    public void Put(T item, bool block = true, TimeSpan? timeout = null) =>
-        PutAsync(item, block, timeout).GetAwaiter().GetResult();
-
-    /// <summary>The awaitable twin of <see cref="Put"/>. A closed queue or an unserializable item throws at the call.</summary>
-    /// <param name="item">The item.</param>
-    /// <param name="block">False: do not wait for room.</param>
-    /// <param name="timeout">How long to wait for room; <see langword="null"/> waits forever.</param>
-    /// <param name="cancellationToken">Stops waiting for room; the put is withdrawn unless the queue already took the item.</param>
-    /// <returns>A task that completes once the queue holds the item.</returns>
-    /// <exception cref="QueueFullException">The queue stayed full; the item was not added.</exception>
-    /// <exception cref="TaskSerializationException">The item cannot be serialized.</exception>
-    /// <exception cref="InvalidOperationException">This queue object was closed.</exception>
-    public Task PutAsync(T item, bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        if (_closed)
-        {
-            throw QueueClient.Closed();
-        }
-
-        var bytes = QueueClient.Encode(item);
-        return QueueClient.PutAsync(_actor, bytes, block, timeout, "JoinableQueue.Put", cancellationToken);
-    }
-
-    /// <summary>Adds an item without waiting (Python's <c>put_nowait</c>, Q-04).</summary>
-    /// <param name="item">The item.</param>
-    /// <exception cref="QueueFullException">The queue is full.</exception>
-    /// <exception cref="TaskSerializationException">The item cannot be serialized.</exception>
-    /// <exception cref="InvalidOperationException">This queue object was closed.</exception>
-    public void PutNowait(T item) => Put(item, false);
-
-    /// <summary>Removes and returns the item at the head, waiting for one while the queue is empty .</summary>
-    /// <param name="block">False: do not wait (the timeout is ignored), as Python's <c>get(False)</c>.</param>
-    /// <param name="timeout">How long to wait; <see langword="null"/> waits forever; zero or negative does not wait.</param>
-    /// <returns>The item.</returns>
-    /// <exception cref="QueueEmptyException">The queue stayed empty (at once, or for the whole timeout).</exception>
-    /// <exception cref="TaskSerializationException">The item cannot be read as <typeparamref name="T"/>; it is consumed.</exception>
-    /// <exception cref="InvalidOperationException">This queue object was closed .</exception>
-    public T Get(bool block = true, TimeSpan? timeout = null) =>
-        GetAsync(block, timeout).GetAwaiter().GetResult();
-
-    /// <summary>The awaitable twin of <see cref="Get"/>.</summary>
-    /// <param name="block">False: do not wait.</param>
-    /// <param name="timeout">How long to wait; <see langword="null"/> waits forever.</param>
-    /// <param name="cancellationToken">Stops waiting; the get is withdrawn, or returns the item if one was already on its way.</param>
-    /// <returns>The item.</returns>
-    /// <exception cref="QueueEmptyException">The queue stayed empty.</exception>
-    /// <exception cref="TaskSerializationException">The item cannot be read as <typeparamref name="T"/>.</exception>
-    /// <exception cref="InvalidOperationException">This queue object was closed.</exception>
-    public Task<T> GetAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        _closed
-            ? throw QueueClient.Closed()
-            : QueueClient.GetAsync<T>(_actor, block, timeout, "JoinableQueue.Get", cancellationToken);
-
-    /// <summary>Takes an item without waiting (Python's <c>get_nowait</c>, Q-04).</summary>
-    /// <returns>The item.</returns>
-    /// <exception cref="QueueEmptyException">The queue is empty.</exception>
-    /// <exception cref="InvalidOperationException">This queue object was closed.</exception>
-    public T GetNowait() => Get(false);
-
-    /// <summary>The number of items in the queue: exact, a snapshot that other processes may change at once (pain point 22).</summary>
-    /// <returns>The count.</returns>
-    public int Qsize() => QueueClient.Qsize(_actor, "JoinableQueue.Qsize");
-
-    /// <summary>Whether the queue holds no item (an exact snapshot).</summary>
-    /// <returns><see langword="true"/> when empty.</returns>
-    public bool Empty() => Qsize() == 0;
-
-    /// <summary>Whether a bounded queue holds maxsize items (an exact snapshot); never true when unbounded.</summary>
-    /// <returns><see langword="true"/> when full.</returns>
-    public bool Full() => QueueClient.Full(_actor, "JoinableQueue.Full");
-
-    /// <summary>
-    /// Closes this queue object: it refuses further <see cref="Put"/> and <see cref="Get"/> with
-    /// <see cref="InvalidOperationException"/> (Q-09). Other objects of the same queue, in this or other processes,
-    /// keep working, and items already put stay in the queue. Closing twice is allowed.
-    /// </summary>
-    public void Close() => _closed = true;
-
-    /// <summary>
-    /// Python's <c>join_thread()</c>: returns at once after <see cref="Close"/>, since every put already reached the
-    /// queue and nothing is buffered in this process.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">This queue object is not closed .</exception>
-    public void JoinThread()
-    {
-        if (!_closed)
-        {
-            throw new InvalidOperationException("Queue is not closed: call Close() before JoinThread() (Q-10).");
-        }
-    }
-
-    /// <summary>Python's <c>cancel_join_thread()</c>: does nothing, since nothing is ever buffered in this process .</summary>
-    public void CancelJoinThread()
+    private JoinableQueue(IActorRef actor)
+        : base(actor)
     {
     }
 
@@ -158,7 +31,7 @@ public sealed class JoinableQueue<T> : ISharedObject<JoinableQueue<T>>
     /// <summary>The awaitable twin of <see cref="TaskDone"/>.</summary>
     /// <returns>A task that completes once the queue counted the item as done.</returns>
     /// <exception cref="InvalidOperationException">More calls than items put (JQ-02).</exception>
-    public Task TaskDoneAsync() => QueueClient.TaskDoneAsync(_actor, "JoinableQueue.TaskDone");
+    public Task TaskDoneAsync() => QueueClient.TaskDoneAsync(Actor, "JoinableQueue.TaskDone");
 
     /// <summary>
     /// Waits until every item put so far was marked done with <see cref="TaskDone"/> (JQ-03); returns at once on a
@@ -173,7 +46,7 @@ public sealed class JoinableQueue<T> : ISharedObject<JoinableQueue<T>>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns><see langword="true"/> when nothing is unfinished, <see langword="false"/> when the timeout passed first.</returns>
     public Task<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        QueueClient.JoinAsync(_actor, timeout, "JoinableQueue.Join", cancellationToken);
+        QueueClient.JoinAsync(Actor, timeout, "JoinableQueue.Join", cancellationToken);
 
     static JoinableQueue<T> ISharedObject<JoinableQueue<T>>.Attach(IActorRef actor) => new(actor);
 }

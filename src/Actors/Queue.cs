@@ -33,7 +33,7 @@ namespace Multiprocessing;
 /// </para>
 /// </remarks>
 /// <typeparam name="T">The item type; items travel as MessagePack (contractless), like task arguments.</typeparam>
-public sealed class Queue<T> : ISharedObject<Queue<T>>
+public class Queue<T> : ISharedObject<Queue<T>>
 {
     private readonly IActorRef _actor;
     private volatile bool _closed;
@@ -45,9 +45,15 @@ public sealed class Queue<T> : ISharedObject<Queue<T>>
     {
     }
 
-    private Queue(IActorRef actor) => _actor = actor;
+    private protected Queue(IActorRef actor) => _actor = actor;
 
     IActorRef ISharedObject.Actor => _actor;
+
+    /// <summary>The queue's actor, for the members a subclass adds.</summary>
+    private protected IActorRef Actor => _actor;
+
+    /// <summary>The class name without its generic arity, for error messages.</summary>
+    private protected string Kind => GetType().Name.Split('`')[0];
 
     /// <summary>Adds an item at the tail, waiting for room in a full bounded queue .</summary>
     /// <param name="item">The item; it is encoded here, in the caller.</param>
@@ -76,7 +82,7 @@ public sealed class Queue<T> : ISharedObject<Queue<T>>
         }
 
         var bytes = QueueClient.Encode(item);
-        return QueueClient.PutAsync(_actor, bytes, block, timeout, "Queue.Put", cancellationToken);
+        return QueueClient.PutAsync(_actor, bytes, block, timeout, $"{Kind}.Put", cancellationToken);
     }
 
     /// <summary>Adds an item without waiting (Python's <c>put_nowait</c>, Q-04).</summary>
@@ -107,7 +113,7 @@ public sealed class Queue<T> : ISharedObject<Queue<T>>
     public Task<T> GetAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         _closed
             ? throw QueueClient.Closed()
-            : QueueClient.GetAsync<T>(_actor, block, timeout, "Queue.Get", cancellationToken);
+            : QueueClient.GetAsync<T>(_actor, block, timeout, $"{Kind}.Get", cancellationToken);
 
     /// <summary>Takes an item without waiting (Python's <c>get_nowait</c>, Q-04).</summary>
     /// <returns>The item.</returns>
@@ -117,7 +123,7 @@ public sealed class Queue<T> : ISharedObject<Queue<T>>
 
     /// <summary>The number of items in the queue: exact, a snapshot that other processes may change at once (pain point 22).</summary>
     /// <returns>The count.</returns>
-    public int Qsize() => QueueClient.Qsize(_actor, "Queue.Qsize");
+    public int Qsize() => QueueClient.Qsize(_actor, $"{Kind}.Qsize");
 
     /// <summary>Whether the queue holds no item (an exact snapshot).</summary>
     /// <returns><see langword="true"/> when empty.</returns>
@@ -125,7 +131,7 @@ public sealed class Queue<T> : ISharedObject<Queue<T>>
 
     /// <summary>Whether a bounded queue holds maxsize items (an exact snapshot); never true when unbounded.</summary>
     /// <returns><see langword="true"/> when full.</returns>
-    public bool Full() => QueueClient.Full(_actor, "Queue.Full");
+    public bool Full() => QueueClient.Full(_actor, $"{Kind}.Full");
 
     /// <summary>
     /// Closes this queue object: it refuses further <see cref="Put"/> and <see cref="Get"/> with
