@@ -14,6 +14,13 @@ public static class PoolMethods
 
     public static (int Value, int Pid) SquareWithPid(int x) => (x * x, Environment.ProcessId);
 
+    /// <summary>A slow task, so that every worker gets some of them even while the others are still starting.</summary>
+    public static int SlowPid(int x)
+    {
+        Thread.Sleep(250);
+        return Environment.ProcessId;
+    }
+
     public static int Run()
     {
         var failures = new List<string>();
@@ -74,6 +81,9 @@ public static class PoolMethods
             var starmapAsync = pool.StarMapAsync(Add, pairs).Get(TimeSpan.FromSeconds(30));
             Console.WriteLine($"starmap_async(add, ...).get() = [{string.Join(", ", starmapAsync)}]");
             Check("starmap_async", starmapAsync.SequenceEqual([3, 7, 11]));
+
+            // Which worker processes ran tasks: slow tasks, one per chunk, reach every worker.
+            pids.UnionWith(pool.Map(SlowPid, Enumerable.Range(0, 4 * pool.Processes), chunksize: 1));
 
             pool.Close();
             pool.Join();

@@ -35,7 +35,12 @@ public static class Primes
         return count;
     }
 
-    public static int WorkerPid(int _) => Environment.ProcessId;
+    /// <summary>A slow task, so that every worker gets some even while the others are still starting.</summary>
+    public static int WorkerPid(int _)
+    {
+        Thread.Sleep(250);
+        return Environment.ProcessId;
+    }
 
     public static int Run(string[] args)
     {
@@ -45,7 +50,7 @@ public static class Primes
 
         Console.WriteLine($"driver pid {Environment.ProcessId}");
         using var pool = new mp.Pool(processes);
-        var pids = pool.Map(WorkerPid, Enumerable.Range(0, processes * 8), chunksize: 1).Distinct().Order();
+        var pids = pool.Map(WorkerPid, Enumerable.Range(0, processes * 4), chunksize: 1).Distinct().Order();
         Console.WriteLine($"worker pids: {string.Join(", ", pids)}");
 
         var clock = Stopwatch.StartNew();
