@@ -226,6 +226,40 @@ public sealed class Manager : IDisposable, IAsyncDisposable
     public JoinableQueue<T> JoinableQueue<T>(int maxsize = 0) =>
         Create<JoinableQueue<T>>(ContainerKinds.JoinableQueue, [MessagePackSerializer.Serialize(maxsize)]);
 
+    /// <summary>An event in the manager (M-47).</summary>
+    /// <returns>Its proxy.</returns>
+    public Event Event() => Create<Event>(ContainerKinds.Event, []);
+
+    /// <summary>A condition with its own reentrant lock in the manager (M-46).</summary>
+    /// <returns>Its proxy.</returns>
+    public Condition Condition() => Create<Condition>(ContainerKinds.Condition, []);
+
+    /// <summary>A barrier in the manager (M-48).</summary>
+    /// <param name="parties">How many parties each generation needs; at least 1.</param>
+    /// <param name="action">Run once per generation by the last party to arrive (a static method or capture-free lambda).</param>
+    /// <param name="timeout">The default timeout of <c>Wait</c>; <see langword="null"/> waits forever.</param>
+    /// <returns>Its proxy.</returns>
+    public Barrier Barrier(int parties, Delegate? action = null, TimeSpan? timeout = null)
+    {
+        if (parties < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(parties), parties, "A barrier needs at least one party (B-01).");
+        }
+
+        List<byte[]> args =
+        [
+            MessagePackSerializer.Serialize(parties),
+            MessagePackSerializer.Serialize(timeout is null ? -1L : SharedObjects.TimeoutMs(true, timeout)),
+        ];
+        if (action is not null)
+        {
+            args.Add(MessagePackSerializer.Serialize(
+                Internal.Functions.DelegateCall.Describe(action, [], nameof(action)).Spec, ManagerBarrier.SpecOptions));
+        }
+
+        return Create<Barrier>(ContainerKinds.Barrier, [.. args]);
+    }
+
     /// <summary>A lock in the manager (M-43); released if the process holding it dies (M-54 target).</summary>
     /// <returns>Its proxy.</returns>
     public Lock Lock() => Create<Lock>(ContainerKinds.Lock, []);

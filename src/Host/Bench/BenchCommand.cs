@@ -126,13 +126,18 @@ public static class BenchCommand
         }
     }
 
-    /// <summary>Puts Python's numbers next to ours by name; rows only Python has are kept at the end.</summary>
+    /// <summary>
+    /// Puts Python's numbers next to ours by name (only when the units agree, so a ratio is never taken across units);
+    /// rows only Python has are kept at the end.
+    /// </summary>
     /// <param name="ours">Our rows.</param>
     /// <param name="python">Python's measurements by name.</param>
     /// <returns>The merged rows.</returns>
     public static IReadOnlyList<BenchRow> Merge(IReadOnlyList<BenchRow> ours, IReadOnlyDictionary<string, PythonMeasurement> python)
     {
-        var merged = ours.Select(r => python.TryGetValue(r.Name, out var p) ? r with { Python = p.Value } : r).ToList();
+        var merged = ours
+            .Select(r => python.TryGetValue(r.Name, out var p) && p.Unit == r.Unit ? r with { Python = p.Value } : r)
+            .ToList();
         var known = ours.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
         merged.AddRange(python.Values
             .Where(p => !known.Contains(p.Name))

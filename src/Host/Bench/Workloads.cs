@@ -22,7 +22,7 @@ public sealed class Workloads
     /// Our <c>burn</c> runs this many times Python's iteration count, so that one task takes about as long as
     /// Python's (the JIT-compiled loop is that much faster) and the speed-up measures parallelism, not dispatch.
     /// </summary>
-    public const int BurnFactor = 40;
+    public const int BurnFactor = 50;
 
     /// <summary>
     /// Untimed calls of the operation a workload times, made first so that the JIT has compiled its paths (in this

@@ -164,22 +164,29 @@ public sealed class BenchTests
     }
 
     [Fact]
-    public void Merge_puts_python_numbers_next_to_ours_by_name()
+    public void Merge_puts_python_numbers_next_to_ours_by_name_and_unit()
     {
-        var ours = new[] { BenchRow.Measured("pool_start_ms", 400, "ms"), BenchRow.Measured("apply_roundtrip_us", 200, "us") };
+        var ours = new[]
+        {
+            BenchRow.Measured("pool_start_ms", 400, "ms"),
+            BenchRow.Measured("apply_roundtrip_us", 200, "us"),
+            BenchRow.Measured("process_start_join_ms", 300, "ms"),
+        };
         var python = new Dictionary<string, PythonMeasurement>
         {
             ["apply_roundtrip_us"] = new("apply_roundtrip_us", 100, "us"),
+            ["process_start_join_ms"] = new("process_start_join_ms", 0.05, "s"),
             ["python_only_ms"] = new("python_only_ms", 5, "ms"),
         };
 
         var merged = BenchCommand.Merge(ours, python);
 
-        Assert.Equal(["pool_start_ms", "apply_roundtrip_us", "python_only_ms"], merged.Select(r => r.Name));
+        Assert.Equal(["pool_start_ms", "apply_roundtrip_us", "process_start_join_ms", "python_only_ms"], merged.Select(r => r.Name));
         Assert.Null(merged[0].Python);
         Assert.Equal(0.5, merged[1].Ratio);
-        Assert.Equal(BenchStatus.Unavailable, merged[2].Status);
-        Assert.Equal(5, merged[2].Python);
+        Assert.Null(merged[2].Python);
+        Assert.Equal(BenchStatus.Unavailable, merged[3].Status);
+        Assert.Equal(5, merged[3].Python);
     }
 
     [Fact]

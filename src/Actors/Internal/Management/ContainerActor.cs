@@ -312,4 +312,7 @@ internal static class ContainerKinds
     public const string Custom = "custom";
     public const string Queue = "queue";
     public const string JoinableQueue = "joinable-queue";
+    public const string Event = "event";
+    public const string Condition = "condition";
+    public const string Barrier = "barrier";
 }

@@ -4,8 +4,10 @@ using System.Text;
 using Akka.Actor;
 using Akka.Event;
 using MessagePack;
+using Multiprocessing.Internal.Functions;
 using Multiprocessing.Internal.Locks;
 using Multiprocessing.Internal.Queues;
+using Multiprocessing.Internal.Sync;
 using static Multiprocessing.Internal.Management.ManagerProtocol;
 using static Multiprocessing.Internal.Sharing.CallProtocol;
 
@@ -90,7 +92,20 @@ internal sealed class ManagerActor : ReceiveActor
         ContainerKinds.BoundedSemaphore => SemaphoreActor.Props(
             MessagePackSerializer.Deserialize<int>(args[0]), MessagePackSerializer.Deserialize<int>(args[0]), isLock: false),
         ContainerKinds.Queue or ContainerKinds.JoinableQueue => QueueActor.Props(MessagePackSerializer.Deserialize<int>(args[0])),
+        ContainerKinds.Event => EventActor.Props(),
+        ContainerKinds.Condition => ConditionActor.Props(),
+        ContainerKinds.Barrier => BarrierActor.Props(
+            MessagePackSerializer.Deserialize<int>(args[0]),
+            MessagePackSerializer.Deserialize<long>(args[1]),
+            args.Length > 2 ? MessagePackSerializer.Deserialize<FunctionSpec>(args[2], ManagerBarrier.SpecOptions) : null),
         ContainerKinds.Custom => CustomObjectActor.Props(Encoding.UTF8.GetString(args[0]), Encoding.UTF8.GetString(args[1])),
         _ => throw new NotSupportedException($"A manager cannot create a '{kind}'."),
     };
+}
+
+/// <summary>How a manager Barrier's action travels to the manager.</summary>
+internal static class ManagerBarrier
+{
+    public static MessagePackSerializerOptions SpecOptions { get; } =
+        MessagePackSerializerOptions.Standard.WithResolver(MessagePack.Resolvers.StandardResolverAllowPrivate.Instance);
 }

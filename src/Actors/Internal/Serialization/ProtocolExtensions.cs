@@ -1,4 +1,6 @@
+using Multiprocessing.Internal.Pipes;
 using Multiprocessing.Internal.Queues;
+using Multiprocessing.Internal.Sync;
 
 namespace Multiprocessing.Internal.Serialization;
 
@@ -16,8 +18,13 @@ internal static class ProtocolExtensions
     private static IEnumerable<(Type, string)> Queues() => QueueProtocol.Manifests;
 
     // Event, Condition, Barrier (prefix "s").
-    private static IEnumerable<(Type, string)> Sync() => [];
+    private static IEnumerable<(Type, string)> Sync() =>
+    [
+        .. EventProtocol.Manifests,
+        .. ConditionProtocol.Manifests,
+        .. BarrierProtocol.Manifests,
+    ];
 
     // Pipe connections (prefix "x").
-    private static IEnumerable<(Type, string)> Pipes() => [];
+    private static IEnumerable<(Type, string)> Pipes() => PipeProtocol.Manifests;
 }

@@ -9,6 +9,11 @@ namespace Multiprocessing.Internal.Sharing;
 internal interface ISharedObject
 {
     IActorRef Actor { get; }
+
+    /// <summary>Called when the proxy is serialized to travel to another process.</summary>
+    void OnTravel()
+    {
+    }
 }
 
 /// <summary>Creates a proxy of type <typeparamref name="TSelf"/> for an actor in this process's actor system.</summary>
@@ -56,6 +61,7 @@ internal sealed class SharedObjectResolver : IFormatterResolver
                 return;
             }
 
+            value.OnTravel();
             var actor = value.Actor;
             var address = ((ExtendedActorSystem)MultiprocessingRuntime.System).Provider.DefaultAddress;
             writer.Write(actor.Path.ToStringWithAddress(address));
