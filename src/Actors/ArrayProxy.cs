@@ -31,7 +31,7 @@ public sealed class ArrayProxy<T> : ISharedObject<ArrayProxy<T>>
     /// <param name="delta">The amount to add.</param>
     /// <returns>The new value.</returns>
     public T Increment(int index, T delta) =>
-        ContainerClient.Decode<T>(_client.Call("increment", ContainerClient.EncodeIndex(index), ContainerClient.Encode(delta, "An array element")));
+        ContainerClient.Decode<T>(_client.Call("increment", [ContainerClient.EncodeIndex(index), .. ContainerClient.Delta(delta, "An array element")]));
 
     /// <summary>A plain copy of the elements.</summary>
     /// <returns>The copy.</returns>

@@ -96,7 +96,7 @@ public sealed class DictProxy<TKey, TValue> : ISharedObject<DictProxy<TKey, TVal
     /// <param name="key">The key.</param>
     /// <param name="delta">The amount to add.</param>
     /// <returns>The new value.</returns>
-    public TValue Increment(TKey key, TValue delta) => ContainerClient.Decode<TValue>(_client.Call("increment", Key(key), Val(delta)));
+    public TValue Increment(TKey key, TValue delta) => ContainerClient.Decode<TValue>(_client.Call("increment", [Key(key), .. ContainerClient.Delta(delta, "A dict value")]));
 
     /// <summary>The awaitable twin of <see cref="Increment"/>; many increments may be in flight at once.</summary>
     /// <param name="key">The key.</param>
@@ -104,7 +104,7 @@ public sealed class DictProxy<TKey, TValue> : ISharedObject<DictProxy<TKey, TVal
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>The new value.</returns>
     public async Task<TValue> IncrementAsync(TKey key, TValue delta, CancellationToken cancellationToken = default) =>
-        ContainerClient.Decode<TValue>(await _client.CallAsync("increment", cancellationToken, Key(key), Val(delta)).ConfigureAwait(false));
+        ContainerClient.Decode<TValue>(await _client.CallAsync("increment", cancellationToken, [Key(key), .. ContainerClient.Delta(delta, "A dict value")]).ConfigureAwait(false));
 
     /// <summary>Removes every entry.</summary>
     public void Clear() => _client.Call("clear");

@@ -36,7 +36,7 @@ public sealed class NamespaceProxy : DynamicObject, ISharedObject<NamespaceProxy
     /// <param name="delta">The amount to add.</param>
     /// <returns>The new value.</returns>
     public T Increment<T>(string name, T delta) =>
-        ContainerClient.Decode<T>(_client.Call("increment", Name(name), ContainerClient.Encode(delta, $"Attribute {name}")));
+        ContainerClient.Decode<T>(_client.Call("increment", [Name(name), .. ContainerClient.Delta(delta, $"Attribute {name}")]));
 
     /// <summary>Removes an attribute.</summary>
     /// <param name="name">The attribute name.</param>
@@ -75,7 +75,7 @@ public sealed class NamespaceProxy : DynamicObject, ISharedObject<NamespaceProxy
     public override string ToString()
     {
         var items = ContainerClient.DecodePairs<string, object?>(_client.Call("items")).OrderBy(p => p.Key, StringComparer.Ordinal);
-        return "Namespace(" + string.Join(", ", items.Select(p => $"{p.Key}={p.Value}")) + ")";
+        return "Namespace(" + string.Join(", ", items.Select(p => $"{p.Key}={(p.Value is string text ? $"'{text}'" : p.Value)}")) + ")";
     }
 
     static NamespaceProxy ISharedObject<NamespaceProxy>.Attach(IActorRef actor) => new(actor);

@@ -34,7 +34,7 @@ public abstract class SharedLock : ISharedObject
     /// <param name="block">False: do not wait at all (the timeout is ignored), as Python's <c>acquire(False)</c>.</param>
     /// <param name="timeout">How long to wait; <see langword="null"/> waits forever; negative means do not wait (L-03).</param>
     /// <returns><see langword="true"/> if acquired, <see langword="false"/> if not within the timeout.</returns>
-    public bool Acquire(bool block = true, TimeSpan? timeout = null) => AcquireAsync(block, timeout).GetAwaiter().GetResult();
+    public bool Acquire(bool block = true, TimeSpan? timeout = null) => AcquireAs(Owner(), block, timeout);
 
     /// <summary>The awaitable twin of <see cref="Acquire"/>.</summary>
     /// <param name="block">False: do not wait at all.</param>
@@ -47,7 +47,7 @@ public abstract class SharedLock : ISharedObject
     /// <summary>Gives the lock (or one unit) back.</summary>
     /// <exception cref="SemaphoreFullException">A Lock that is not held, or a BoundedSemaphore at its maximum (L-06, BS-01).</exception>
     /// <exception cref="SynchronizationLockException">An RLock the calling thread does not own (RL-03).</exception>
-    public void Release() => ReleaseAsync().GetAwaiter().GetResult();
+    public void Release() => ReleaseAs(Owner());
 
     /// <summary>The awaitable twin of <see cref="Release"/>.</summary>
     /// <returns>A task that completes once released.</returns>
@@ -60,7 +60,7 @@ public abstract class SharedLock : ISharedObject
     public LockHolder Hold()
     {
         var owner = Owner();
-        AcquireAsync(owner, true, null, CancellationToken.None).GetAwaiter().GetResult();
+        AcquireAs(owner, true, null);
         return new LockHolder(() => ReleaseAsync(owner));
     }
 
@@ -84,14 +84,26 @@ public abstract class SharedLock : ISharedObject
 
     private long Owner() => _ownedByThread ? Environment.CurrentManagedThreadId : 0L;
 
+    private bool AcquireAs(long owner, bool block, TimeSpan? timeout)
+    {
+        var timeoutMs = SharedObjects.TimeoutMs(block, timeout);
+        return Granted(Caller.Call(_actor, id => new LockProtocol.Acquire(id, owner, timeoutMs), $"{GetType().Name}.Acquire"));
+    }
+
+    private void ReleaseAs(long owner) =>
+        Caller.Check(Caller.Call(_actor, id => new LockProtocol.Release(id, owner), $"{GetType().Name}.Release"), SharedObjects.Origin(_actor));
+
     private async Task<bool> AcquireAsync(long owner, bool block, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         var timeoutMs = SharedObjects.TimeoutMs(block, timeout);
-        var reply = Caller.Check(
-            await Caller.CallAsync(_actor, id => new LockProtocol.Acquire(id, owner, timeoutMs), $"{GetType().Name}.Acquire", cancellationToken)
-                .ConfigureAwait(false),
-            SharedObjects.Origin(_actor));
-        var flag = (Flag)reply;
+        return Granted(await Caller.CallAsync(
+                _actor, id => new LockProtocol.Acquire(id, owner, timeoutMs), $"{GetType().Name}.Acquire", cancellationToken)
+            .ConfigureAwait(false));
+    }
+
+    private bool Granted(IReply reply)
+    {
+        var flag = (Flag)Caller.Check(reply, SharedObjects.Origin(_actor));
         if (flag.Value)
         {
             Abandoned = flag.Abandoned;

@@ -27,14 +27,14 @@ public sealed class ValueProxy<T> : ISharedObject<ValueProxy<T>>
     /// <summary>Adds <paramref name="delta"/> atomically and returns the new value.</summary>
     /// <param name="delta">The amount to add (the value must be a number).</param>
     /// <returns>The new value.</returns>
-    public T Increment(T delta) => ContainerClient.Decode<T>(_client.Call("increment", Encode(delta)));
+    public T Increment(T delta) => ContainerClient.Decode<T>(_client.Call("increment", ContainerClient.Delta(delta, "A Value")));
 
     /// <summary>The awaitable twin of <see cref="Increment"/>; many may be in flight at once.</summary>
     /// <param name="delta">The amount to add.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>The new value.</returns>
     public async Task<T> IncrementAsync(T delta, CancellationToken cancellationToken = default) =>
-        ContainerClient.Decode<T>(await _client.CallAsync("increment", cancellationToken, Encode(delta)).ConfigureAwait(false));
+        ContainerClient.Decode<T>(await _client.CallAsync("increment", cancellationToken, ContainerClient.Delta(delta, "A Value")).ConfigureAwait(false));
 
     /// <summary>Stores <paramref name="value"/> only if the current value equals <paramref name="expected"/>, atomically.</summary>
     /// <param name="expected">The value you expect.</param>

@@ -35,18 +35,36 @@ internal abstract class ContainerActor : ReceiveActor
     protected static NotSupportedException Unknown(string method, string type) =>
         new($"The shared {type} has no method '{method}'.");
 
-    /// <summary>Adds <paramref name="delta"/> to an encoded number, keeping integers integral.</summary>
-    protected static byte[] AddNumber(byte[] current, byte[] delta)
+    /// <summary>
+    /// Adds <c>args[at]</c> to an encoded number: integers stay integers, a 32-bit float stays 32-bit (so a later
+    /// compare-and-set with the same value matches), and when the client sent its type's range after the delta, a sum
+    /// outside it is refused with <see cref="OverflowException"/> and nothing is stored.
+    /// </summary>
+    protected static byte[] AddNumber(byte[] current, byte[][] args, int at)
     {
+        var delta = args[at];
         var currentReader = new MessagePackReader(current);
         var deltaReader = new MessagePackReader(delta);
-        var isFloat = IsFloat(currentReader) || IsFloat(deltaReader);
-        if (isFloat)
+        if (IsFloat(currentReader) || IsFloat(deltaReader))
         {
-            return MessagePackSerializer.Serialize(ReadDouble(ref currentReader) + ReadDouble(ref deltaReader));
+            var single = currentReader.NextCode == MessagePackCode.Float32
+                || (!IsFloat(currentReader) && deltaReader.NextCode == MessagePackCode.Float32);
+            var sum = ReadDouble(ref currentReader) + ReadDouble(ref deltaReader);
+            return single ? MessagePackSerializer.Serialize((float)sum) : MessagePackSerializer.Serialize(sum);
         }
 
-        return MessagePackSerializer.Serialize(checked(currentReader.ReadInt64() + deltaReader.ReadInt64()));
+        var total = checked(currentReader.ReadInt64() + deltaReader.ReadInt64());
+        if (args.Length >= at + 3)
+        {
+            var min = MessagePackSerializer.Deserialize<long>(args[at + 1]);
+            var max = MessagePackSerializer.Deserialize<long>(args[at + 2]);
+            if (total < min || total > max)
+            {
+                throw new OverflowException($"The sum {total} does not fit the value's type ({min} to {max}); the value was not changed.");
+            }
+        }
+
+        return MessagePackSerializer.Serialize(total);
     }
 
     private static bool IsFloat(MessagePackReader reader) =>
@@ -136,7 +154,7 @@ internal sealed class DictActor : ContainerActor
                 return new Done(callId);
             case "increment":
                 var counter = new ByteKey(args[0]);
-                var sum = _items.TryGetValue(counter, out var current) ? AddNumber(current, args[1]) : args[1];
+                var sum = AddNumber(_items.TryGetValue(counter, out var current) ? current : MessagePackSerializer.Serialize(0), args, 1);
                 _items[counter] = sum;
                 return Value(callId, sum);
             case "keys":
@@ -197,7 +215,7 @@ internal sealed class ListActor(bool fixedLength, IEnumerable<byte[]> initial) :
                 return at >= 0 ? new Number(callId, at) : throw new ArgumentException("The value is not in the list.");
             case "increment":
                 var slot = Index(args[0]);
-                _items[slot] = AddNumber(_items[slot], args[1]);
+                _items[slot] = AddNumber(_items[slot], args, 1);
                 return Value(callId, _items[slot]);
         }
 
@@ -281,7 +299,7 @@ internal sealed class ValueActor(byte[] initial) : ContainerActor
                 _value = args[0];
                 return new Done(callId);
             case "increment":
-                _value = AddNumber(_value, args[0]);
+                _value = AddNumber(_value, args, 0);
                 return Value(callId, _value);
             case "compare-and-set":
                 if (_value.AsSpan().SequenceEqual(args[0]))

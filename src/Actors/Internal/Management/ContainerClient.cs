@@ -11,15 +11,21 @@ internal readonly struct ContainerClient(IActorRef actor, string kind)
 {
     public IActorRef Actor => actor;
 
-    public IReply Call(string method, params byte[][] args) => CallAsync(method, CancellationToken.None, args).GetAwaiter().GetResult();
+    public IReply Call(string method, params byte[][] args)
+    {
+        var target = actor;
+        return Caller.Check(Caller.Call(target, id => new ManagerProtocol.Invoke(id, method, args), $"{kind}.{method}"), Origin(target));
+    }
 
     public async Task<IReply> CallAsync(string method, CancellationToken cancellationToken, params byte[][] args)
     {
         var target = actor;
         var reply = await Caller.CallAsync(target, id => new ManagerProtocol.Invoke(id, method, args), $"{kind}.{method}", cancellationToken)
             .ConfigureAwait(false);
-        return Caller.Check(reply, $"the manager's {kind} ({target.Path})");
+        return Caller.Check(reply, Origin(target));
     }
+
+    private string Origin(IActorRef target) => $"the manager's {kind} ({target.Path})";
 
     public static byte[] Encode<T>(T value, string what) => ValueCodec.Serialize(value, what);
 
@@ -56,6 +62,27 @@ internal readonly struct ContainerClient(IActorRef actor, string kind)
         }
 
         return items;
+    }
+
+    /// <summary>
+    /// An increment's delta, followed for integer types by the type's range, so the manager refuses a sum that would
+    /// not fit (it keeps numbers as 64-bit integers or doubles and does not know the client's type).
+    /// </summary>
+    public static byte[][] Delta<T>(T delta, string what)
+    {
+        var encoded = Encode(delta, what);
+        (long Min, long Max)? range = default(T) switch
+        {
+            sbyte => (sbyte.MinValue, sbyte.MaxValue),
+            byte => (byte.MinValue, byte.MaxValue),
+            short => (short.MinValue, short.MaxValue),
+            ushort => (ushort.MinValue, ushort.MaxValue),
+            int => (int.MinValue, int.MaxValue),
+            uint => (uint.MinValue, uint.MaxValue),
+            ulong => (0, long.MaxValue),
+            _ => null,
+        };
+        return range is { } r ? [encoded, EncodeIndex(r.Min), EncodeIndex(r.Max)] : [encoded];
     }
 
     public static byte[] EncodeIndex(long index) => MessagePackSerializer.Serialize(index);

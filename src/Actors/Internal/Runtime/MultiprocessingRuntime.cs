@@ -67,6 +67,15 @@ internal static class MultiprocessingRuntime
             config = overrides.WithFallback(config);
         }
 
+        // Blocking proxy calls park threads; Akka.Remote needs pool threads to keep heartbeats on time, or a busy
+        // process would take a live peer for dead. Start with enough pool threads that the pool need not ramp up.
+        var minThreads = config.GetInt("multiprocessing.runtime.min-pool-threads", 64);
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        if (workers < minThreads)
+        {
+            ThreadPool.SetMinThreads(minThreads, io);
+        }
+
         var name = config.GetString("multiprocessing.runtime.system-name", "mp");
         var system = ActorSystem.Create(name, config);
 

@@ -37,15 +37,7 @@ internal static class Caller
     {
         cancellationToken.ThrowIfCancellationRequested();
         var self = Self;
-        if (Watched.TryAdd(target, true))
-        {
-            self.Tell(new WatchTarget(target));
-        }
-
-        var id = Interlocked.Increment(ref _lastId);
-        var pending = new Pending(target, what);
-        Calls[id] = pending;
-        target.Tell(request(id), self);
+        var (id, pending) = Send(target, request, what, self);
         if (!cancellationToken.CanBeCanceled)
         {
             return await pending.Completion.Task.ConfigureAwait(false);
@@ -60,9 +52,36 @@ internal static class Caller
         }
     }
 
-    /// <summary>The blocking edge of <see cref="CallAsync"/>.</summary>
-    public static IReply Call(IActorRef target, Func<long, IRequest> request, string what) =>
-        CallAsync(target, request, what, CancellationToken.None).GetAwaiter().GetResult();
+    /// <summary>
+    /// The blocking twin of <see cref="CallAsync"/>. The calling thread waits on the reply itself, so a call completes
+    /// even when every thread-pool thread is blocked in calls like it (no continuation needs a pool thread).
+    /// </summary>
+    public static IReply Call(IActorRef target, Func<long, IRequest> request, string what)
+    {
+        var proof = KeyRing.EnsureAsync(target);
+        if (!proof.IsCompletedSuccessfully)
+        {
+            proof.GetAwaiter().GetResult();
+        }
+
+        var (_, pending) = Send(target, request, what, Self);
+        return pending.Completion.Task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Registers the call before sending, then watches the target, so a death is never missed.</summary>
+    private static (long Id, Pending Pending) Send(IActorRef target, Func<long, IRequest> request, string what, IActorRef self)
+    {
+        var id = Interlocked.Increment(ref _lastId);
+        var pending = new Pending(target, what);
+        Calls[id] = pending;
+        if (Watched.TryAdd(target, true))
+        {
+            self.Tell(new WatchTarget(target));
+        }
+
+        target.Tell(request(id), self);
+        return (id, pending);
+    }
 
     /// <summary>Turns a failure reply into its exception; returns other replies.</summary>
     public static IReply Check(IReply reply, string origin) =>
