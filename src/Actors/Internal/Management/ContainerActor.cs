@@ -67,6 +67,25 @@ internal abstract class ContainerActor : ReceiveActor
         return MessagePackSerializer.Serialize(total);
     }
 
+    /// <summary>
+    /// Whether two encoded values are equal: the same encoding, or two numbers of the same value (so -0.0 equals 0.0
+    /// and 1.5f equals 1.5, as in Python and .NET).
+    /// </summary>
+    protected static bool SameValue(byte[] left, byte[] right)
+    {
+        if (left.AsSpan().SequenceEqual(right))
+        {
+            return true;
+        }
+
+        var a = new MessagePackReader(left);
+        var b = new MessagePackReader(right);
+        return (IsFloat(a) || IsFloat(b))
+            && a.NextMessagePackType is MessagePackType.Float or MessagePackType.Integer
+            && b.NextMessagePackType is MessagePackType.Float or MessagePackType.Integer
+            && ReadDouble(ref a) == ReadDouble(ref b);
+    }
+
     private static bool IsFloat(MessagePackReader reader) =>
         reader.NextMessagePackType == MessagePackType.Float;
 
@@ -209,9 +228,9 @@ internal sealed class ListActor(bool fixedLength, IEnumerable<byte[]> initial) :
                 var (start, stop) = Range(args[0], args[1]);
                 return Value(callId, EncodeArray(_items.Skip(start).Take(stop - start), stop - start));
             case "contains":
-                return new Flag(callId, _items.Any(i => i.AsSpan().SequenceEqual(args[0])), false);
+                return new Flag(callId, _items.Any(i => SameValue(i, args[0])), false);
             case "index":
-                var at = _items.FindIndex(i => i.AsSpan().SequenceEqual(args[0]));
+                var at = _items.FindIndex(i => SameValue(i, args[0]));
                 return at >= 0 ? new Number(callId, at) : throw new ArgumentException("The value is not in the list.");
             case "increment":
                 var slot = Index(args[0]);
@@ -248,7 +267,7 @@ internal sealed class ListActor(bool fixedLength, IEnumerable<byte[]> initial) :
                 _items.RemoveAt(index);
                 return Value(callId, value);
             case "remove":
-                var found = _items.FindIndex(i => i.AsSpan().SequenceEqual(args[0]));
+                var found = _items.FindIndex(i => SameValue(i, args[0]));
                 if (found < 0)
                 {
                     throw new ArgumentException("The value is not in the list.");
