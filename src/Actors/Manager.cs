@@ -115,6 +115,11 @@ public sealed class Manager : IDisposable, IAsyncDisposable
 
         // Children of this process get the key with their start data, so proxies passed to them can authenticate.
         KeyRing.Add(manager.Path.Address, key);
+
+        // The owner sees the manager's process exit at once: its calls fail now instead of after the failure detector.
+        var address = manager.Path.Address;
+        _ = process.Exited.ContinueWith(
+            _ => Caller.ProcessGone(address), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return new Manager(process, manager, process.Pid);
     }
 

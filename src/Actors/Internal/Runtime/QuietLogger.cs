@@ -39,6 +39,7 @@ internal sealed class QuietLogger : ReceiveActor, IRequiresMessageQueue<ILoggerM
         return text.Contains("Disassociated", StringComparison.Ordinal)
             || text.StartsWith("Detected unreachable", StringComparison.Ordinal)
             || text.StartsWith("Unable to REMOVE channel", StringComparison.Ordinal)
+            || (text.StartsWith("Association to", StringComparison.Ordinal) && text.Contains("quarantined", StringComparison.Ordinal))
             || (text.StartsWith("swallowing exception during message send", StringComparison.Ordinal)
                 && e.Cause?.Message.Contains("Remoting is not running", StringComparison.Ordinal) == true)
             || (text.StartsWith("Association with remote system", StringComparison.Ordinal)

@@ -83,6 +83,12 @@ internal static class Caller
         return (id, pending);
     }
 
+    /// <summary>
+    /// The process at <paramref name="address"/> is known to be gone (its owner saw it exit): pending calls to it fail
+    /// now, and later ones at once, without waiting for the failure detector.
+    /// </summary>
+    public static void ProcessGone(Address address) => Self.Tell(new AddressGone(address));
+
     /// <summary>Turns a failure reply into its exception; returns other replies.</summary>
     public static IReply Check(IReply reply, string origin) =>
         reply is Failed failed ? throw failed.Error.ToException(origin) : reply;
@@ -99,6 +105,8 @@ internal static class Caller
 
     private sealed record WatchTarget(IActorRef Target) : INoSerializationVerificationNeeded;
 
+    private sealed record AddressGone(Address Address) : INoSerializationVerificationNeeded;
+
     private sealed class Pending(IActorRef target, string what)
     {
         public IActorRef Target { get; } = target;
@@ -110,6 +118,8 @@ internal static class Caller
 
     private sealed class CallerActor : ReceiveActor
     {
+        private readonly HashSet<Address> _gone = [];
+
         public CallerActor()
         {
             Receive<IReply>(reply =>
@@ -126,18 +136,38 @@ internal static class Caller
                     }
                 }
             });
-            Receive<WatchTarget>(watch => Context.Watch(watch.Target));
-            Receive<Terminated>(terminated =>
+            Receive<WatchTarget>(watch =>
             {
-                Watched.TryRemove(terminated.ActorRef, out _);
-                foreach (var (id, pending) in Calls)
+                if (_gone.Contains(watch.Target.Path.Address))
                 {
-                    if (Equals(pending.Target, terminated.ActorRef) && Calls.TryRemove(id, out _))
-                    {
-                        pending.Completion.TrySetException(Unavailable(pending.What, terminated.ActorRef));
-                    }
+                    FailCallsTo(watch.Target);
+                }
+                else
+                {
+                    Context.Watch(watch.Target);
                 }
             });
+            Receive<AddressGone>(gone =>
+            {
+                _gone.Add(gone.Address);
+                foreach (var target in Calls.Values.Select(p => p.Target).Where(t => t.Path.Address.Equals(gone.Address)).Distinct().ToList())
+                {
+                    FailCallsTo(target);
+                }
+            });
+            Receive<Terminated>(terminated => FailCallsTo(terminated.ActorRef));
+        }
+
+        private static void FailCallsTo(IActorRef target)
+        {
+            Watched.TryRemove(target, out _);
+            foreach (var (id, pending) in Calls)
+            {
+                if (Equals(pending.Target, target) && Calls.TryRemove(id, out _))
+                {
+                    pending.Completion.TrySetException(Unavailable(pending.What, target));
+                }
+            }
         }
     }
 }
