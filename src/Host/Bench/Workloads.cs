@@ -256,25 +256,15 @@ public sealed class Workloads
             return clock.Elapsed.TotalMilliseconds / n;
         });
 
-        Measure("queue_cross_process_items_per_s", Items, () =>
-        {
-            var n = Size(100_000);
-            var queue = new Multiprocessing.Queue<int>();
-            var child = new Process(BenchTasks.Producer, [queue, n]);
-            var clock = Stopwatch.StartNew();
-            child.Start();
-            var got = Drain(queue);
-            JoinOrThrow(child);
-            Check(got == n, $"the queue delivered {got} of {n} items");
-            return Rate(n, clock);
-        });
+        Measure("queue_cross_process_items_per_s", Items, () => CrossProcessQueue(new Multiprocessing.Queue<int>(), Size(100_000)));
     }
 
     private void RunManagerWorkloads()
     {
         Group(
             ["manager_dict_set_ops_per_s", "manager_dict_get_ops_per_s", "manager_dict_set_2proc_ops_per_s",
-                "manager_list_append_ops_per_s", "manager_rlock_acq_rel_per_s", "manager_rlock_contended_2proc_per_s"],
+                "manager_list_append_ops_per_s", "manager_rlock_acq_rel_per_s", "manager_rlock_contended_2proc_per_s",
+                "manager_queue_cross_process_items_per_s"],
             () =>
             {
                 using var manager = Manager.Start();
@@ -362,14 +352,14 @@ public sealed class Workloads
                 });
 
                 Measure("manager_rlock_contended_2proc_per_s", Pairs, () => Contend(rlock, pairs));
-            });
 
-        // When the Manager gains a Queue, measure it here as queue_cross_process_items_per_s does with the native one.
-        Starting("manager_queue_cross_process_items_per_s");
-        Add(BenchRow.Unavailable(
-            "manager_queue_cross_process_items_per_s",
-            Items,
-            "the Manager has no Queue yet (it serves Dict, List, Namespace, Value, Array, Lock, RLock, Semaphore, BoundedSemaphore)"));
+                Measure("manager_queue_cross_process_items_per_s", Items, () =>
+                {
+                    var queue = manager.Queue<int>();
+                    var items = Size(20_000);
+                    return CrossProcessQueue(queue, items);
+                });
+            });
     }
 
     private void RunNativeRLock() =>
@@ -409,15 +399,21 @@ public sealed class Workloads
         return Rate(pairs, clock);
     }
 
-    private static int Drain(Multiprocessing.Queue<int> queue)
+    /// <summary>A child process puts <paramref name="items"/> items and an end marker; this process gets them all.</summary>
+    private static double CrossProcessQueue(Multiprocessing.Queue<int> queue, int items)
     {
+        var child = new Process(BenchTasks.Producer, [queue, items]);
+        var clock = Stopwatch.StartNew();
+        child.Start();
         var got = 0;
         while (queue.Get() != BenchTasks.EndOfItems)
         {
             got++;
         }
 
-        return got;
+        JoinOrThrow(child);
+        Check(got == items, $"the queue delivered {got} of {items} items");
+        return Rate(items, clock);
     }
 
     private static void RunAll(List<Process> children)

@@ -103,10 +103,10 @@ public sealed class BenchTests
     [Fact]
     public void Json_row_of_an_unavailable_workload_has_a_null_value()
     {
-        var row = BenchRow.Unavailable("manager_queue_cross_process_items_per_s", "items/s", "no Manager.Queue") with { Python = 11_000 };
+        var row = BenchRow.Unavailable("worker_rss_mb", "MB", "needs /proc") with { Python = 16 };
         using var json = JsonDocument.Parse(BenchReport.ToJson(row));
         Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("value").ValueKind);
-        Assert.Equal(11_000, json.RootElement.GetProperty("python").GetDouble());
+        Assert.Equal(16, json.RootElement.GetProperty("python").GetDouble());
         Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("ratio").ValueKind);
     }
 
@@ -135,7 +135,7 @@ public sealed class BenchTests
         var rows = new[]
         {
             BenchRow.Measured("pool_start_ms", 400, "ms") with { Python = 60 },
-            BenchRow.Unavailable("manager_queue_cross_process_items_per_s", "items/s", "the Manager has no Queue yet"),
+            BenchRow.Unavailable("worker_rss_mb", "MB", "needs /proc/<pid>/status (Linux)"),
         };
         using var output = new StringWriter();
         BenchReport.WriteTable(output, rows, "title", withPython: true, ["footer line"]);
@@ -144,7 +144,7 @@ public sealed class BenchTests
         Assert.Contains("pool_start_ms", text, StringComparison.Ordinal);
         Assert.Contains("0.15", text, StringComparison.Ordinal);
         Assert.Contains("n/a", text, StringComparison.Ordinal);
-        Assert.Contains("not available: the Manager has no Queue yet", text, StringComparison.Ordinal);
+        Assert.Contains("worker_rss_mb: not available: needs /proc/<pid>/status (Linux)", text, StringComparison.Ordinal);
         Assert.Contains("footer line", text, StringComparison.Ordinal);
     }
 

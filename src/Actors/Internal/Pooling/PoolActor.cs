@@ -184,9 +184,19 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
 
     private void OnRegister(RegisterWorker register)
     {
-        if (register.Token != _token || !_workers.TryGetValue(register.WorkerId, out var slot) || slot.State != SlotState.Starting)
+        var known = _workers.TryGetValue(register.WorkerId, out var slot);
+        if (register.Token != _token || !known || slot!.State != SlotState.Starting)
         {
-            _log.Warning("Refused a worker registration from {0} (unknown worker or wrong token).", Sender.Path);
+            if (register.Token == _token && (!known || slot!.State == SlotState.Stopping))
+            {
+                // A worker that finished starting after the pool stopped wanting it (terminate, close): just stop it.
+                _log.Debug("Worker {0} registered after it was no longer needed; stopping it.", register.WorkerId);
+            }
+            else
+            {
+                _log.Warning("Refused a worker registration from {0} (unknown worker or wrong token).", Sender.Path);
+            }
+
             Sender.Tell(new StopWorker(true));
             return;
         }

@@ -5,7 +5,7 @@ using Akka.Event;
 namespace Multiprocessing.Internal.Runtime;
 
 /// <summary>
-/// The console logger of the processes the library owns. It drops the "association failed / disassociated" noise
+/// The console logger of the processes the library owns, on stderr so it never mixes with a program's output. It drops the "association failed / disassociated" noise
 /// Akka.Remote prints when a peer process stops (a worker leaving is normal here, and a dead one is reported by
 /// the pool itself), and prints everything else as Akka's standard logger does.
 /// </summary>
@@ -18,7 +18,7 @@ internal sealed class QuietLogger : ReceiveActor, IRequiresMessageQueue<ILoggerM
         {
             if (!IsDisassociationNoise(e))
             {
-                Console.Out.WriteLine(e.ToString());
+                Console.Error.WriteLine(e.ToString());
             }
         });
     }
