@@ -38,6 +38,10 @@ public class Queue<T> : ISharedObject<Queue<T>>
     private readonly IActorRef _actor;
     private volatile bool _closed;
 
+    // Learnt from the first put's acknowledgement: puts into an unbounded queue cannot fail for lack of room, so later
+    // ones are sent without waiting (see QueueClient.PutLater).
+    private volatile bool _unbounded;
+
     /// <summary>Creates a queue in this process.</summary>
     /// <param name="maxsize">The most items it holds; zero or negative means unbounded .</param>
     public Queue(int maxsize = 0)
@@ -82,8 +86,17 @@ public class Queue<T> : ISharedObject<Queue<T>>
         }
 
         var bytes = QueueClient.Encode(item);
-        return QueueClient.PutAsync(_actor, bytes, block, timeout, $"{Kind}.Put", cancellationToken);
+        if (_unbounded)
+        {
+            QueueClient.PutLater(_actor, bytes, $"{Kind}.Put");
+            return Task.CompletedTask;
+        }
+
+        return PutAndLearnAsync(bytes, block, timeout, cancellationToken);
     }
+
+    private async Task PutAndLearnAsync(byte[] bytes, bool block, TimeSpan? timeout, CancellationToken cancellationToken) =>
+        _unbounded = await QueueClient.PutAsync(_actor, bytes, block, timeout, $"{Kind}.Put", cancellationToken).ConfigureAwait(false);
 
     /// <summary>Adds an item without waiting (Python's <c>put_nowait</c>, Q-04).</summary>
     /// <param name="item">The item.</param>

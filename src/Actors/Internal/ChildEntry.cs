@@ -116,6 +116,16 @@ internal static class ChildEntry
 
         try
         {
+            // Puts sent without waiting must have reached their queues before the parent hears the target ended.
+            Caller.DrainWrites();
+        }
+        catch (Exception ex)
+        {
+            error ??= RemoteError.From(ex);
+        }
+
+        try
+        {
             supervisor.Ask<ChildFinishedAck>(new ChildFinished(id, error), TimeSpan.FromSeconds(5)).Wait();
         }
         catch (Exception)

@@ -165,6 +165,9 @@ internal sealed class WorkerActor : ReceiveActor
                 }
 
                 var results = runner.RunChunk(chunk.Args);
+
+                // Puts the task sent without waiting reach their queues before its result reaches the caller.
+                Sharing.Caller.DrainWrites();
                 return new ChunkResult(chunk.JobId, chunk.Index, results, null, Elapsed(started));
             }
             catch (Exception ex)

@@ -53,7 +53,7 @@ internal sealed class QueueActor : ReceiveActor, IWithTimers
         {
             _unfinished++;
             _items.AddLast(put.Item);
-            Sender.Tell(new Done(put.CallId));
+            Sender.Tell(_maxsize <= 0 ? new Number(put.CallId, 0) : new Done(put.CallId));
             Pump();
             return;
         }

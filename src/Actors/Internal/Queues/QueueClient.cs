@@ -39,8 +39,17 @@ internal static class QueueClient
         return bytes;
     }
 
-    /// <summary>Puts an encoded item; completes once the queue actor holds it (pain point 9).</summary>
-    public static async Task PutAsync(IActorRef actor, byte[] item, bool block, TimeSpan? timeout, string what, CancellationToken cancellationToken)
+    /// <summary>
+    /// Puts an encoded item into an unbounded queue without waiting for the acknowledgement. Items of one process keep
+    /// their order; every later call this process makes on any shared object first waits for these acknowledgements
+    /// (<see cref="Caller.SendWrite"/>), as does the end of the process, so no item is lost and a program that uses
+    /// locks, events or joins around its queues cannot tell the difference.
+    /// </summary>
+    public static void PutLater(IActorRef actor, byte[] item, string what) =>
+        Caller.SendWrite(actor, id => new Put(id, item, -1), what);
+
+    /// <summary>Puts an encoded item; completes once the queue actor holds it (pain point 9). Returns whether the queue is unbounded.</summary>
+    public static async Task<bool> PutAsync(IActorRef actor, byte[] item, bool block, TimeSpan? timeout, string what, CancellationToken cancellationToken)
     {
         var timeoutMs = SharedObjects.TimeoutMs(block, timeout);
         var (reply, _) = await CallAsync(actor, id => new Put(id, item, timeoutMs), what, cancellationToken).ConfigureAwait(false);
@@ -50,6 +59,8 @@ internal static class QueueClient
                 ? "The queue is full and the put may not wait (block=false, or a zero or negative timeout) (Q-02)."
                 : $"The queue stayed full for the whole timeout ({timeout}) (Q-02).");
         }
+
+        return reply is Number;
     }
 
     /// <summary>Takes an item and confirms it to the actor, then decodes it as <typeparamref name="T"/>.</summary>

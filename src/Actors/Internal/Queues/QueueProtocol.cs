@@ -21,7 +21,8 @@ internal static class QueueProtocol
 
     /// <summary>
     /// Add an encoded item. <paramref name="TimeoutMs"/>: -1 waits for room forever, 0 does not wait. Answered with
-    /// <see cref="Done"/> once the queue holds the item, <see cref="Flag"/> (false) when it stayed full, or
+    /// <see cref="Done"/> once the queue holds the item (<see cref="Number"/> 0 when the queue is unbounded, which tells
+    /// the client that its later puts need not wait for their acknowledgement), <see cref="Flag"/> (false) when it stayed full, or
     /// <see cref="Withdrawn"/> after a <see cref="Cancel"/>.
     /// </summary>
     [MessagePackObject]

@@ -76,12 +76,27 @@ internal static class MultiprocessingRuntime
             ThreadPool.SetMinThreads(minThreads, io);
         }
 
+        // Before the actor system's own exit hook: writes sent without waiting (queue puts) are delivered first.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => DrainAtExit(config.GetTimeSpan("multiprocessing.runtime.shutdown-timeout"));
+
         var name = config.GetString("multiprocessing.runtime.system-name", "mp");
         var system = ActorSystem.Create(name, config);
 
         // Without this a remote-only node ignores SIGTERM and peers notice its death only after the failure detector.
         CoordinatedShutdown.Get(system);
         return system;
+    }
+
+    private static void DrainAtExit(TimeSpan limit)
+    {
+        try
+        {
+            Task.Run(() => Sharing.Caller.DrainWrites()).Wait(limit);
+        }
+        catch (Exception)
+        {
+            // The process is ending; a failed write has no caller left to tell.
+        }
     }
 
     private static Config LoadReference()

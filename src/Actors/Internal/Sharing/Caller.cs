@@ -17,6 +17,8 @@ internal static class Caller
     private static readonly Lazy<IActorRef> ReplyActor = new(() =>
         MultiprocessingRuntime.System.ActorOf(Props.Create(() => new CallerActor()), "calls"));
 
+    private const int MaxPendingWrites = 4096;
+    private static readonly System.Collections.Generic.Queue<Task<IReply>> Writes = new();
     private static long _lastId;
 
     /// <summary>This process's reply actor: the identity of this process for shared objects (lock owners, consumers).</summary>
@@ -28,6 +30,7 @@ internal static class Caller
     /// </summary>
     public static async Task<IReply> CallAsync(IActorRef target, Func<long, IRequest> request, string what, CancellationToken cancellationToken)
     {
+        await DrainWritesAsync().ConfigureAwait(false);
         await KeyRing.EnsureAsync(target).ConfigureAwait(false);
         return await SendAsync(target, request, what, cancellationToken).ConfigureAwait(false);
     }
@@ -58,6 +61,7 @@ internal static class Caller
     /// </summary>
     public static IReply Call(IActorRef target, Func<long, IRequest> request, string what)
     {
+        DrainWrites();
         var proof = KeyRing.EnsureAsync(target);
         if (!proof.IsCompletedSuccessfully)
         {
@@ -66,6 +70,82 @@ internal static class Caller
 
         var (_, pending) = Send(target, request, what, Self);
         return pending.Completion.Task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Sends a write whose acknowledgement nobody waits for now (a put into an unbounded queue). The next call of this
+    /// process on any object, and the end of a child process, first wait for all such acknowledgements and raise the
+    /// first failure among them: release consistency, so programs that synchronize through the library see every
+    /// earlier write. At most <see cref="MaxPendingWrites"/> are outstanding; beyond that the oldest is awaited.
+    /// </summary>
+    public static void SendWrite(IActorRef target, Func<long, IRequest> request, string what)
+    {
+        var proof = KeyRing.EnsureAsync(target);
+        if (!proof.IsCompletedSuccessfully)
+        {
+            proof.GetAwaiter().GetResult();
+        }
+
+        var (_, pending) = Send(target, request, what, Self);
+        int count;
+        lock (Writes)
+        {
+            Writes.Enqueue(pending.Completion.Task);
+            count = Writes.Count;
+        }
+
+        if (count > MaxPendingWrites)
+        {
+            DrainWrites(count - (MaxPendingWrites / 2));
+        }
+    }
+
+    /// <summary>Waits for every outstanding write of this process; raises the first that failed.</summary>
+    public static void DrainWrites(int limit = int.MaxValue)
+    {
+        Exception? first = null;
+        for (var i = 0; i < limit; i++)
+        {
+            Task<IReply>? write;
+            lock (Writes)
+            {
+                if (!Writes.TryDequeue(out write))
+                {
+                    break;
+                }
+            }
+
+            try
+            {
+                if (write.GetAwaiter().GetResult() is Failed failed)
+                {
+                    first ??= failed.Error.ToException("an earlier write of this process");
+                }
+            }
+            catch (Exception ex)
+            {
+                first ??= ex;
+            }
+        }
+
+        if (first is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+    }
+
+    /// <summary>The awaitable twin of <see cref="DrainWrites"/>.</summary>
+    public static Task DrainWritesAsync()
+    {
+        lock (Writes)
+        {
+            if (Writes.Count == 0)
+            {
+                return Task.CompletedTask;
+            }
+        }
+
+        return Task.Run(() => DrainWrites());
     }
 
     /// <summary>Registers the call before sending, then watches the target, so a death is never missed.</summary>
