@@ -13,8 +13,12 @@ namespace Multiprocessing;
 /// <remarks>
 /// <para>
 /// Differences from Python, by design: <see cref="Put"/> encodes the item in the caller, so an unserializable item
-/// throws there (Q-08 target), and returns once the queue holds the item, so a producer can exit at any time without
-/// waiting for consumers (Q-12 target, pain point 9) and a following <see cref="Get"/> sees it (no Q-06 delay).
+/// throws there (Q-08 target). A put into a bounded queue returns once the queue holds the item. A put into an
+/// unbounded queue (after the first) does not wait for the acknowledgement, like Python's buffered put, but unlike
+/// Python the process keeps order and consistency for you: every later call it makes on any shared object (a get, a
+/// lock release, an event set, a join...), every pool task result and the end of the process first wait for those
+/// acknowledgements. So a producer can exit at any time without waiting for consumers (Q-12 target, pain point 9),
+/// nothing is lost, and a following <see cref="Get"/> in the same process sees the item (no Q-06 delay).
 /// <see cref="Qsize"/>, <see cref="Empty"/> and <see cref="Full"/> are exact snapshots on every platform (pain point 22).
 /// Items of one producer arrive in the order it put them; items of different producers interleave.
 /// </para>
