@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.TestKit;
 using Multiprocessing.Internal.Locks;
-using Multiprocessing.Internal.Runtime;
+using Multiprocessing.Tests.TestSupport;
 using Xunit.Abstractions;
 using static Multiprocessing.Internal.Locks.LockProtocol;
 using static Multiprocessing.Internal.Sharing.CallProtocol;
@@ -15,18 +14,13 @@ namespace Multiprocessing.Tests.Internal.Locks;
 /// the <c>Thread</c> field of each request names the calling thread. Spec ids refer to
 /// /work/shared/spec/python-semantics.md (§1.12 RL-, §1.11 L-03, pain point 11).
 /// </summary>
-public sealed class RLockActorTests : Akka.TestKit.Xunit2.TestKit
+public sealed class RLockActorTests : ActorTestKit
 {
-    private const long Forever = -1;
-    private const long NoWait = 0;
     private const long MainThread = 1;
     private const long OtherThread = 2;
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
-    private static long _callIds;
 
     public RLockActorTests(ITestOutputHelper output)
-        : base(ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(MultiprocessingRuntime.DefaultConfig()), null, output)
+        : base(output)
     {
     }
 
@@ -374,7 +368,7 @@ public sealed class RLockActorTests : Akka.TestKit.Xunit2.TestKit
 
     private static long Send(TestProbe caller, IActorRef target, long thread, long timeoutMs)
     {
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(target, new Acquire(id, thread, timeoutMs));
         return id;
     }
@@ -389,7 +383,7 @@ public sealed class RLockActorTests : Akka.TestKit.Xunit2.TestKit
 
     private static async Task ReleaseAsync(TestProbe caller, IActorRef target, long thread)
     {
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(target, new Release(id, thread));
         var done = await caller.ExpectMsgAsync<Done>(Wait);
         Assert.Equal(id, done.CallId);
@@ -397,7 +391,7 @@ public sealed class RLockActorTests : Akka.TestKit.Xunit2.TestKit
 
     private static async Task<Exception> FailedReleaseAsync(TestProbe caller, IActorRef target, long thread)
     {
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(target, new Release(id, thread));
         var failed = await caller.ExpectMsgAsync<Failed>(Wait);
         Assert.Equal(id, failed.CallId);
@@ -407,7 +401,7 @@ public sealed class RLockActorTests : Akka.TestKit.Xunit2.TestKit
     private async Task<long> DepthAsync(IActorRef target)
     {
         var probe = CreateTestProbe();
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         probe.Send(target, new GetValue(id));
         var number = await probe.ExpectMsgAsync<Number>(Wait);
         Assert.Equal(id, number.CallId);

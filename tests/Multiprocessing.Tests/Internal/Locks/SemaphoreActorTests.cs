@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.TestKit;
 using Multiprocessing.Internal.Locks;
-using Multiprocessing.Internal.Runtime;
 using Multiprocessing.Internal.Sharing;
+using Multiprocessing.Tests.TestSupport;
 using Xunit.Abstractions;
 using static Multiprocessing.Internal.Locks.LockProtocol;
 using static Multiprocessing.Internal.Sharing.CallProtocol;
@@ -16,16 +15,11 @@ namespace Multiprocessing.Tests.Internal.Locks;
 /// callers (each probe stands for one process's reply actor). Spec ids refer to /work/shared/spec/python-semantics.md
 /// (§1.11 L-, §1.13 S-/BS-, pain point 11).
 /// </summary>
-public sealed class SemaphoreActorTests : Akka.TestKit.Xunit2.TestKit
+public sealed class SemaphoreActorTests : ActorTestKit
 {
-    private const long Forever = -1;
-    private const long NoWait = 0;
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
-    private static long _callIds;
 
     public SemaphoreActorTests(ITestOutputHelper output)
-        : base(ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(MultiprocessingRuntime.DefaultConfig()), null, output)
+        : base(output)
     {
     }
 
@@ -252,7 +246,7 @@ public sealed class SemaphoreActorTests : Akka.TestKit.Xunit2.TestKit
         var lk = NewLock();
         var caller = CreateTestProbe();
 
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(lk, new Release(id, 0));
 
         var failed = await caller.ExpectMsgAsync<Failed>(Wait);
@@ -271,7 +265,7 @@ public sealed class SemaphoreActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.True((await AcquireAsync(caller, lk, Forever)).Value);
         await ReleaseAsync(caller, lk);
 
-        caller.Send(lk, new Release(Interlocked.Increment(ref _callIds), 0));
+        caller.Send(lk, new Release(NextCallId(), 0));
 
         Assert.IsType<SemaphoreFullException>((await caller.ExpectMsgAsync<Failed>(Wait)).Error.ToException("test"));
         Assert.Equal(1, await ValueAsync(lk));
@@ -484,7 +478,7 @@ public sealed class SemaphoreActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.True((await AcquireAsync(caller, sem, NoWait)).Value);
         await ReleaseAsync(caller, sem);
 
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(sem, new Release(id, 0));
 
         var failed = await caller.ExpectMsgAsync<Failed>(Wait);
@@ -542,7 +536,7 @@ public sealed class SemaphoreActorTests : Akka.TestKit.Xunit2.TestKit
 
     private static long Send(TestProbe caller, IActorRef target, long timeoutMs)
     {
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(target, new Acquire(id, 0, timeoutMs));
         return id;
     }
@@ -557,7 +551,7 @@ public sealed class SemaphoreActorTests : Akka.TestKit.Xunit2.TestKit
 
     private static async Task ReleaseAsync(TestProbe caller, IActorRef target)
     {
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(target, new Release(id, 0));
         var done = await caller.ExpectMsgAsync<Done>(Wait);
         Assert.Equal(id, done.CallId);
@@ -566,7 +560,7 @@ public sealed class SemaphoreActorTests : Akka.TestKit.Xunit2.TestKit
     private async Task<long> ValueAsync(IActorRef target)
     {
         var probe = CreateTestProbe();
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         probe.Send(target, new GetValue(id));
         var number = await probe.ExpectMsgAsync<Number>(Wait);
         Assert.Equal(id, number.CallId);

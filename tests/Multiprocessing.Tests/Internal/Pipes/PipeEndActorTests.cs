@@ -1,8 +1,7 @@
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.TestKit;
 using Multiprocessing.Internal.Pipes;
-using Multiprocessing.Internal.Runtime;
+using Multiprocessing.Tests.TestSupport;
 using Xunit.Abstractions;
 using static Multiprocessing.Internal.Pipes.PipeProtocol;
 using static Multiprocessing.Internal.Sharing.CallProtocol;
@@ -13,16 +12,11 @@ namespace Multiprocessing.Tests.Internal.Pipes;
 /// The two actors behind a <c>Pipe</c>, without processes: test probes play the callers' reply actors (one per
 /// process). A send goes through the sender's own end to the other end's inbox.
 /// </summary>
-public sealed class PipeEndActorTests : Akka.TestKit.Xunit2.TestKit
+public sealed class PipeEndActorTests : ActorTestKit
 {
-    private const long Forever = -1;
-    private const long NoWait = 0;
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
-    private static long _callIds;
 
     public PipeEndActorTests(ITestOutputHelper output)
-        : base(ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(MultiprocessingRuntime.DefaultConfig()), null, output)
+        : base(output)
     {
     }
 
@@ -100,7 +94,7 @@ public sealed class PipeEndActorTests : Akka.TestKit.Xunit2.TestKit
     {
         var (left, right) = NewPipe();
         var poller = CreateTestProbe();
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         poller.Send(right, new Poll(id, Forever));
         await poller.ExpectNoMsgAsync(Quiet);
 
@@ -116,7 +110,7 @@ public sealed class PipeEndActorTests : Akka.TestKit.Xunit2.TestKit
     {
         var (_, right) = NewPipe();
         var poller = CreateTestProbe();
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         poller.Send(right, new Poll(id, Forever));
         await poller.ExpectNoMsgAsync(Quiet);
 
@@ -164,7 +158,7 @@ public sealed class PipeEndActorTests : Akka.TestKit.Xunit2.TestKit
         var caller = CreateTestProbe();
         await CloseAsync(caller, right);
 
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(left, new Send(id, [1]));
 
         Assert.IsType<IOException>((await caller.ExpectMsgAsync<Failed>(Wait)).Error.ToException("test"));
@@ -177,7 +171,7 @@ public sealed class PipeEndActorTests : Akka.TestKit.Xunit2.TestKit
         var caller = CreateTestProbe();
         await CloseAsync(caller, left);
 
-        caller.Send(left, new Send(Interlocked.Increment(ref _callIds), [1]));
+        caller.Send(left, new Send(NextCallId(), [1]));
         Assert.IsType<ObjectDisposedException>((await caller.ExpectMsgAsync<Failed>(Wait)).Error.ToException("test"));
         Assert.IsType<ObjectDisposedException>(await FailedRecvAsync(caller, left));
     }
@@ -216,7 +210,7 @@ public sealed class PipeEndActorTests : Akka.TestKit.Xunit2.TestKit
         var (left, right) = NewPipe();
         var caller = CreateTestProbe();
         var watcher = CreateTestProbe();
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(right, new Poll(id, NoWait));
         await caller.ExpectMsgAsync<Flag>(Wait);
         watcher.Watch(caller);
@@ -240,10 +234,10 @@ public sealed class PipeEndActorTests : Akka.TestKit.Xunit2.TestKit
         writer.Tell(new PipeEndActor.Pair(reader));
         var caller = CreateTestProbe();
 
-        caller.Send(reader, new Send(Interlocked.Increment(ref _callIds), [1]));
+        caller.Send(reader, new Send(NextCallId(), [1]));
         Assert.IsType<InvalidOperationException>((await caller.ExpectMsgAsync<Failed>(Wait)).Error.ToException("test"));
         Assert.IsType<InvalidOperationException>(await FailedRecvAsync(caller, writer));
-        caller.Send(writer, new Poll(Interlocked.Increment(ref _callIds), NoWait));
+        caller.Send(writer, new Poll(NextCallId(), NoWait));
         Assert.IsType<InvalidOperationException>((await caller.ExpectMsgAsync<Failed>(Wait)).Error.ToException("test"));
 
         await SendAsync(caller, writer, [4]);
@@ -263,14 +257,14 @@ public sealed class PipeEndActorTests : Akka.TestKit.Xunit2.TestKit
 
     private static async Task SendAsync(TestProbe caller, IActorRef end, byte[] value)
     {
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(end, new Send(id, value));
         Assert.Equal(id, (await caller.ExpectMsgAsync<Done>(Wait)).CallId);
     }
 
     private static long SendRecv(TestProbe caller, IActorRef end)
     {
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(end, new Recv(id));
         return id;
     }
@@ -293,7 +287,7 @@ public sealed class PipeEndActorTests : Akka.TestKit.Xunit2.TestKit
 
     private static async Task<bool> PollAsync(TestProbe caller, IActorRef end, long timeoutMs)
     {
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(end, new Poll(id, timeoutMs));
         var flag = await caller.ExpectMsgAsync<Flag>(Wait);
         Assert.Equal(id, flag.CallId);
@@ -302,7 +296,7 @@ public sealed class PipeEndActorTests : Akka.TestKit.Xunit2.TestKit
 
     private static async Task CloseAsync(TestProbe caller, IActorRef end)
     {
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(end, new Close(id));
         Assert.Equal(id, (await caller.ExpectMsgAsync<Done>(Wait)).CallId);
     }

@@ -1,11 +1,10 @@
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.TestKit;
 using MessagePack;
 using Multiprocessing.Internal;
 using Multiprocessing.Internal.Functions;
-using Multiprocessing.Internal.Runtime;
 using Multiprocessing.Internal.Sync;
+using Multiprocessing.Tests.TestSupport;
 using Xunit.Abstractions;
 using static Multiprocessing.Internal.Sharing.CallProtocol;
 using static Multiprocessing.Internal.Sync.BarrierProtocol;
@@ -16,19 +15,14 @@ namespace Multiprocessing.Tests.Internal.Sync;
 /// The actor behind <c>Barrier</c>, without processes: test probes play the parties' reply actors (one per process).
 /// Spec ids refer to /work/shared/spec/python-semantics.md (§1.16 B-, §2.3 item 6).
 /// </summary>
-public sealed class BarrierActorTests : Akka.TestKit.Xunit2.TestKit
+public sealed class BarrierActorTests : ActorTestKit
 {
-    private const long Forever = -1;
-    private const long NoWait = 0;
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
     private static readonly FunctionSpec NoOpAction =
         FunctionSpec.Create(new Action(NoOp), typeof(Nil), typeof(Nil), ArgsShape.None, "action");
 
-    private static long _callIds;
 
     public BarrierActorTests(ITestOutputHelper output)
-        : base(ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(MultiprocessingRuntime.DefaultConfig()), null, output)
+        : base(output)
     {
     }
 
@@ -358,7 +352,7 @@ public sealed class BarrierActorTests : Akka.TestKit.Xunit2.TestKit
 
     private static long SendWait(TestProbe party, IActorRef target, long? timeoutMs)
     {
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         party.Send(target, new BarrierProtocol.Wait(id, timeoutMs));
         return id;
     }
@@ -368,7 +362,7 @@ public sealed class BarrierActorTests : Akka.TestKit.Xunit2.TestKit
 
     private static async Task ActionDoneAsync(TestProbe runner, IActorRef target, long generation, RemoteError? error)
     {
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         runner.Send(target, new ActionDone(id, generation, error));
         Assert.Equal(id, (await runner.ExpectMsgAsync<Done>(Wait)).CallId);
     }
@@ -376,7 +370,7 @@ public sealed class BarrierActorTests : Akka.TestKit.Xunit2.TestKit
     private async Task AbortAsync(IActorRef target)
     {
         var probe = CreateTestProbe();
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         probe.Send(target, new Abort(id));
         Assert.Equal(id, (await probe.ExpectMsgAsync<Done>(Wait)).CallId);
     }
@@ -384,7 +378,7 @@ public sealed class BarrierActorTests : Akka.TestKit.Xunit2.TestKit
     private async Task ResetAsync(IActorRef target)
     {
         var probe = CreateTestProbe();
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         probe.Send(target, new Reset(id));
         Assert.Equal(id, (await probe.ExpectMsgAsync<Done>(Wait)).CallId);
     }
@@ -392,7 +386,7 @@ public sealed class BarrierActorTests : Akka.TestKit.Xunit2.TestKit
     private async Task<(int Parties, int Waiting, bool Broken)> StateAsync(IActorRef target)
     {
         var probe = CreateTestProbe();
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         probe.Send(target, new GetState(id));
         var state = await probe.ExpectMsgAsync<State>(Wait);
         Assert.Equal(id, state.CallId);

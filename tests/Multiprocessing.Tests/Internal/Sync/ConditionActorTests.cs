@@ -1,8 +1,7 @@
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.TestKit;
-using Multiprocessing.Internal.Runtime;
 using Multiprocessing.Internal.Sync;
+using Multiprocessing.Tests.TestSupport;
 using Xunit.Abstractions;
 using static Multiprocessing.Internal.Locks.LockProtocol;
 using static Multiprocessing.Internal.Sharing.CallProtocol;
@@ -14,18 +13,13 @@ namespace Multiprocessing.Tests.Internal.Sync;
 /// and the <c>Thread</c> field names the calling thread. Spec ids refer to /work/shared/spec/python-semantics.md
 /// (§1.14 C-, §1.12 RL-, §2.3 item 3).
 /// </summary>
-public sealed class ConditionActorTests : Akka.TestKit.Xunit2.TestKit
+public sealed class ConditionActorTests : ActorTestKit
 {
-    private const long Forever = -1;
-    private const long NoWait = 0;
     private const long MainThread = 1;
     private const long OtherThread = 2;
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
-    private static long _callIds;
 
     public ConditionActorTests(ITestOutputHelper output)
-        : base(ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(MultiprocessingRuntime.DefaultConfig()), null, output)
+        : base(output)
     {
     }
 
@@ -67,7 +61,7 @@ public sealed class ConditionActorTests : Akka.TestKit.Xunit2.TestKit
         var owner = CreateTestProbe();
         Assert.True((await AcquireAsync(owner, condition, MainThread, Forever)).Value);
 
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         owner.Send(condition, new Release(id, OtherThread));
 
         var failed = await owner.ExpectMsgAsync<Failed>(Wait);
@@ -100,7 +94,7 @@ public sealed class ConditionActorTests : Akka.TestKit.Xunit2.TestKit
         var condition = NewCondition();
         var stranger = CreateTestProbe();
 
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         stranger.Send(condition, new ConditionProtocol.Notify(id, MainThread, 1));
 
         var failed = await stranger.ExpectMsgAsync<Failed>(Wait);
@@ -176,7 +170,7 @@ public sealed class ConditionActorTests : Akka.TestKit.Xunit2.TestKit
         var waiter = CreateTestProbe();
         var holder = CreateTestProbe();
         Assert.True((await AcquireAsync(waiter, condition, MainThread, Forever)).Value);
-        var acquireId = Interlocked.Increment(ref _callIds);
+        var acquireId = NextCallId();
         holder.Send(condition, new Acquire(acquireId, MainThread, Forever));
         await holder.ExpectNoMsgAsync(Quiet);
 
@@ -312,7 +306,7 @@ public sealed class ConditionActorTests : Akka.TestKit.Xunit2.TestKit
         var owner = CreateTestProbe();
         var other = CreateTestProbe();
         Assert.True((await AcquireAsync(owner, condition, MainThread, Forever)).Value);
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         other.Send(condition, new Acquire(id, MainThread, Forever));
         await other.ExpectNoMsgAsync(Quiet);
 
@@ -331,7 +325,7 @@ public sealed class ConditionActorTests : Akka.TestKit.Xunit2.TestKit
         var next = CreateTestProbe();
         Assert.True((await AcquireAsync(doomed, condition, MainThread, Forever)).Value);
         Assert.True((await AcquireAsync(doomed, condition, MainThread, Forever)).Value);
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         next.Send(condition, new Acquire(id, MainThread, Forever));
         await next.ExpectNoMsgAsync(Quiet);
 
@@ -373,14 +367,14 @@ public sealed class ConditionActorTests : Akka.TestKit.Xunit2.TestKit
 
     private static long SendWait(TestProbe caller, IActorRef target, long thread, long timeoutMs)
     {
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(target, new ConditionProtocol.Wait(id, thread, timeoutMs));
         return id;
     }
 
     private static async Task<Flag> AcquireAsync(TestProbe caller, IActorRef target, long thread, long timeoutMs)
     {
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(target, new Acquire(id, thread, timeoutMs));
         var flag = await caller.ExpectMsgAsync<Flag>(Wait);
         Assert.Equal(id, flag.CallId);
@@ -389,14 +383,14 @@ public sealed class ConditionActorTests : Akka.TestKit.Xunit2.TestKit
 
     private static async Task ReleaseAsync(TestProbe caller, IActorRef target, long thread)
     {
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(target, new Release(id, thread));
         Assert.Equal(id, (await caller.ExpectMsgAsync<Done>(Wait)).CallId);
     }
 
     private static async Task NotifyAsync(TestProbe caller, IActorRef target, long thread, int count)
     {
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(target, new ConditionProtocol.Notify(id, thread, count));
         Assert.Equal(id, (await caller.ExpectMsgAsync<Done>(Wait)).CallId);
     }
@@ -404,7 +398,7 @@ public sealed class ConditionActorTests : Akka.TestKit.Xunit2.TestKit
     private async Task<long> DepthAsync(IActorRef target)
     {
         var probe = CreateTestProbe();
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         probe.Send(target, new GetValue(id));
         var number = await probe.ExpectMsgAsync<Number>(Wait);
         Assert.Equal(id, number.CallId);

@@ -1,8 +1,7 @@
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.TestKit;
-using Multiprocessing.Internal.Runtime;
 using Multiprocessing.Internal.Sync;
+using Multiprocessing.Tests.TestSupport;
 using Xunit.Abstractions;
 using static Multiprocessing.Internal.Sharing.CallProtocol;
 using static Multiprocessing.Internal.Sync.EventProtocol;
@@ -13,16 +12,11 @@ namespace Multiprocessing.Tests.Internal.Sync;
 /// The actor behind <c>Event</c>, without processes: test probes play the callers' reply actors (one per process).
 /// Spec ids refer to /work/shared/spec/python-semantics.md (§1.15 E-).
 /// </summary>
-public sealed class EventActorTests : Akka.TestKit.Xunit2.TestKit
+public sealed class EventActorTests : ActorTestKit
 {
-    private const long Forever = -1;
-    private const long NoWait = 0;
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
-    private static long _callIds;
 
     public EventActorTests(ITestOutputHelper output)
-        : base(ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(MultiprocessingRuntime.DefaultConfig()), null, output)
+        : base(output)
     {
     }
 
@@ -100,7 +94,7 @@ public sealed class EventActorTests : Akka.TestKit.Xunit2.TestKit
         await SetAsync(ev);
 
         var probe = CreateTestProbe();
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         probe.Send(ev, new Clear(id));
         Assert.Equal(id, (await probe.ExpectMsgAsync<Done>(Wait)).CallId);
 
@@ -178,7 +172,7 @@ public sealed class EventActorTests : Akka.TestKit.Xunit2.TestKit
 
     private static long SendWait(TestProbe caller, IActorRef target, long timeoutMs)
     {
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         caller.Send(target, new EventProtocol.Wait(id, timeoutMs));
         return id;
     }
@@ -186,7 +180,7 @@ public sealed class EventActorTests : Akka.TestKit.Xunit2.TestKit
     private async Task SetAsync(IActorRef target)
     {
         var probe = CreateTestProbe();
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         probe.Send(target, new Set(id));
         Assert.Equal(id, (await probe.ExpectMsgAsync<Done>(Wait)).CallId);
     }
@@ -194,7 +188,7 @@ public sealed class EventActorTests : Akka.TestKit.Xunit2.TestKit
     private async Task<bool> IsSetAsync(IActorRef target)
     {
         var probe = CreateTestProbe();
-        var id = Interlocked.Increment(ref _callIds);
+        var id = NextCallId();
         probe.Send(target, new IsSet(id));
         var flag = await probe.ExpectMsgAsync<Flag>(Wait);
         Assert.Equal(id, flag.CallId);
