@@ -155,7 +155,7 @@ public sealed class Manager : IDisposable, IAsyncDisposable
         return Internal.Serialization.ValueCodec.Deserialize<T>(MessagePackSerializer.Serialize(path));
     }
 
-    private static (string Host, int Port) ParseAddress(string address)
+    internal static (string Host, int Port) ParseAddress(string address)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(address);
         var colon = address.LastIndexOf(':');
@@ -168,7 +168,7 @@ public sealed class Manager : IDisposable, IAsyncDisposable
         return (address[..colon], port);
     }
 
-    private static byte[] CheckKey(byte[] authkey)
+    internal static byte[] CheckKey(byte[] authkey)
     {
         ArgumentNullException.ThrowIfNull(authkey);
         return authkey.Length >= 16

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Multiprocessing.Internal.Cluster;
 using Multiprocessing.Internal.Functions;
 using Multiprocessing.Internal.Pooling;
 using Multiprocessing.Internal.Runtime;
@@ -50,7 +51,26 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
             throw new InvalidOperationException("Daemonic processes are not allowed to have children: a pool worker cannot start a Pool (P-08).");
         }
 
-        var processes = options.Processes ?? Environment.ProcessorCount;
+        int? capacity = null;
+        if (launcher is null && options.Host is { } host)
+        {
+            if (options.AuthKey is null)
+            {
+                throw new ArgumentException("PoolOptions.Host needs PoolOptions.AuthKey: the cluster's authkey.", nameof(options));
+            }
+
+            (var cluster, capacity) = ClusterClient.AttachAsync(host, options.AuthKey, CancellationToken.None).GetAwaiter().GetResult();
+            if (capacity == 0 && options.Processes is null)
+            {
+                throw new ClusterUnavailableException(
+                    $"The cluster at {host} has no worker nodes yet: start one with `mp worker --join {host}`, or set Processes.");
+            }
+
+            launcher = cluster;
+            Host = host;
+        }
+
+        var processes = options.Processes ?? capacity ?? Environment.ProcessorCount;
         if (processes < 1)
         {
             throw new ArgumentOutOfRangeException(
@@ -72,7 +92,35 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         _actor = MultiprocessingRuntime.System.ActorOf(
             PoolActor.Props(_settings, launch, launcher ?? ProcessWorkerLauncher.Instance, _state),
             $"pool-{id}");
+        if (launcher is ClusterWorkerLauncher attached)
+        {
+            attached.Coordinator.Tell(new ClusterProtocol.PoolAttached(MultiprocessingRuntime.Address.ToString()), _actor);
+        }
     }
+
+    /// <summary>
+    /// Attaches to the cluster of the <c>mp host</c> at <paramref name="host"/> and returns a pool whose workers are
+    /// processes on the cluster's worker nodes. The API is the same as a local pool's.
+    /// </summary>
+    /// <param name="host">The host's <c>host:port</c>, as <c>mp host</c> prints it.</param>
+    /// <param name="authkey">The cluster's authkey (at least 16 bytes).</param>
+    /// <param name="options">Other settings; <see cref="PoolOptions.Processes"/> defaults to the cluster's capacity.</param>
+    /// <returns>The pool.</returns>
+    /// <exception cref="ArgumentException"><paramref name="host"/> is not <c>host:port</c>, or the key is too short.</exception>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">The host refused the authkey.</exception>
+    /// <exception cref="ClusterUnavailableException">No host answered, or the cluster has no worker nodes.</exception>
+    public static Pool Connect(string host, byte[] authkey, PoolOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(host);
+        ArgumentNullException.ThrowIfNull(authkey);
+        var connected = options?.Clone() ?? new PoolOptions();
+        connected.Host = host;
+        connected.AuthKey = authkey;
+        return new Pool(connected);
+    }
+
+    /// <summary>The cluster host this pool runs on, or null for a pool of local worker processes.</summary>
+    public string? Host { get; }
 
     private enum PoolPhase
     {

@@ -24,4 +24,17 @@ public sealed class PoolOptions
     /// <summary>Chunks a worker runs before it is replaced by a fresh process (P-60); a chunk counts as one task.</summary>
     /// <value>Default: unlimited. Must be at least 1.</value>
     public int? MaxTasksPerChild { get; set; }
+
+    /// <summary>
+    /// The <c>host:port</c> of an <c>mp host</c> node: the pool runs on the worker processes of the cluster's worker
+    /// nodes instead of local ones. Requires <see cref="AuthKey"/>. See also <see cref="Pool.Connect(string, byte[], PoolOptions?)"/>.
+    /// </summary>
+    /// <value>Default: none (local worker processes).</value>
+    public string? Host { get; set; }
+
+    /// <summary>The cluster's authkey (at least 16 bytes), proven to the host with a challenge–response; it never travels.</summary>
+    /// <value>Default: none.</value>
+    public byte[]? AuthKey { get; set; }
+
+    internal PoolOptions Clone() => (PoolOptions)MemberwiseClone();
 }

@@ -1,3 +1,3 @@
 using Multiprocessing.Host.Commands;
 
-return await MpCommand.Create().Parse(args).InvokeAsync();
+return await MpCommand.RunAsync(args);

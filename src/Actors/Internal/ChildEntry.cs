@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Configuration;
 using MessagePack;
+using Multiprocessing.Internal.Cluster;
 using Multiprocessing.Internal.Functions;
 using Multiprocessing.Internal.Management;
 using Multiprocessing.Internal.Pooling;
@@ -40,6 +41,15 @@ internal static class ChildEntry
         var secrets = ReadSecrets();
         var token = secrets?.Token ?? string.Empty;
         KeyRing.Load(secrets?.Keys);
+        if (!string.IsNullOrWhiteSpace(secrets?.RuntimeOverrides))
+        {
+            MultiprocessingRuntime.Configure(secrets.RuntimeOverrides);
+        }
+
+        if (options.TryGetValue("app-files", out var appFiles))
+        {
+            AppAssemblies.Install(appFiles);
+        }
         var parent = 0;
         if (options.TryGetValue("parent", out var parentText) && int.TryParse(parentText, CultureInfo.InvariantCulture, out parent))
         {

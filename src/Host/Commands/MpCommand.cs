@@ -14,8 +14,39 @@ public static class MpCommand
             "host and worker nodes that join into a cluster.");
         root.Subcommands.Add(VersionCommand());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(HostCommand.Create());
+        root.Subcommands.Add(WorkerCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
         return root;
     }
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/>. Bad options print what was wrong and exit with 2 (usage error), as
+    /// POSIX tools do; otherwise the command's own exit code.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        var parse = Create().Parse(args);
+        var configuration = new InvocationConfiguration
+        {
+            Output = output ?? Console.Out,
+            Error = error ?? Console.Error,
+        };
+        if (parse.Errors.Count > 0 && !IsHelp(args))
+        {
+            foreach (var parseError in parse.Errors)
+            {
+                await configuration.Error.WriteLineAsync($"mp: {parseError.Message}");
+            }
+
+            await configuration.Error.WriteLineAsync("Run 'mp --help' or 'mp <command> --help' for usage.");
+            return 2;
+        }
+
+        return await parse.InvokeAsync(configuration);
+    }
+
+    private static bool IsHelp(string[] args) => args.Any(a => a is "--help" or "-h" or "-?");
 
     private static Command VersionCommand()
     {

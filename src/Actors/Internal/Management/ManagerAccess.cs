@@ -25,8 +25,10 @@ internal static class ManagerAccess
     public static void Allow(Address address) => Allowed[address] = true;
 
     /// <summary>Local senders (this process) are always allowed; remote ones only after the handshake.</summary>
-    public static bool IsAllowed(IActorRef sender) =>
-        !sender.Path.Address.HasGlobalScope || Allowed.ContainsKey(sender.Path.Address);
+    public static bool IsAllowed(IActorRef sender) => IsAllowed(sender.Path.Address);
+
+    /// <summary>Whether the process at <paramref name="address"/> may use this process's shared objects and services.</summary>
+    public static bool IsAllowed(Address address) => !address.HasGlobalScope || Allowed.ContainsKey(address);
 
     /// <summary>Refuses a message from an unauthenticated process: an error for requests, a log line either way.</summary>
     public static void Refuse(object message, IActorRef sender, ILoggingAdapter log)

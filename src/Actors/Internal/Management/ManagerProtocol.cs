@@ -79,10 +79,14 @@ internal static class ManagerProtocol
     [MessagePackObject]
     public sealed record Lookup([property: Key(0)] long CallId, [property: Key(1)] string Name) : IRequest;
 
-    /// <summary>What a parent hands a child through its stdin: the start token and the authkeys it knows.</summary>
+    /// <summary>
+    /// What a parent hands a child through its stdin: the start token, the authkeys it knows, and the runtime
+    /// configuration the child's actor system must share with it (TLS, bind address), as HOCON.
+    /// </summary>
     [MessagePackObject]
     public sealed record ChildSecrets(
         [property: Key(0)] string Token,
         [property: Key(1)] IReadOnlyDictionary<string, byte[]> Keys,
-        [property: Key(2)] byte[]? ManagerKey);
+        [property: Key(2)] byte[]? ManagerKey,
+        [property: Key(3)] string? RuntimeOverrides = null);
 }

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Multiprocessing.Internal.Cluster;
 using Multiprocessing.Internal.Functions;
 using Multiprocessing.Internal.Processes;
 using static Multiprocessing.Internal.Pooling.PoolProtocol;
@@ -36,11 +37,22 @@ internal interface IWorkerHandle
 
     string StderrTail { get; }
 
+    /// <summary>The cluster node the process runs on; null for a local process.</summary>
+    string? Node => null;
+
     /// <summary>Asks the process to exit at once (closes its lifeline).</summary>
     void Stop();
 
     /// <summary>Kills it (SIGKILL).</summary>
     void Kill();
+}
+
+/// <summary>A worker process on a cluster node: the node reports when it started it, or why it could not.</summary>
+internal interface IRemoteWorkerHandle : IWorkerHandle
+{
+    void Launched(IActorRef node, int pid, string nodeName);
+
+    void Failed(string error);
 }
 
 /// <summary>
@@ -86,6 +98,10 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         Receive<Close>(_ => OnClose());
         Receive<Terminate>(_ => OnTerminate());
         Receive<KillRemaining>(_ => OnKillRemaining());
+        Receive<ClusterProtocol.WorkerLaunched>(OnLaunched);
+        Receive<ClusterProtocol.WorkerProcessExited>(OnProcessExited);
+        Receive<ClusterProtocol.PoolStatsRequest>(OnStatsRequest);
+        Receive<Sharing.CallProtocol.Cancel>(_ => { });
     }
 
     private enum Phase
@@ -253,6 +269,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             }
 
             Measure(result.ElapsedMicroseconds);
+            slot.Done++;
             if (!_jobs.TryGetValue(result.JobId, out var job))
             {
                 continue;
@@ -281,6 +298,45 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
 
         Dispatch();
         CheckDrained();
+    }
+
+    private void OnLaunched(ClusterProtocol.WorkerLaunched launched)
+    {
+        if (launched.Token == _token && _workers.TryGetValue(launched.WorkerId, out var slot) && slot.Handle is IRemoteWorkerHandle handle)
+        {
+            handle.Launched(Sender, launched.Pid, launched.Node);
+            slot.Pid = launched.Pid;
+        }
+    }
+
+    private void OnProcessExited(ClusterProtocol.WorkerProcessExited exited)
+    {
+        if (exited.Token != _token || !_workers.TryGetValue(exited.WorkerId, out var slot))
+        {
+            return;
+        }
+
+        if (exited.Error is { } error)
+        {
+            (slot.Handle as IRemoteWorkerHandle)?.Failed(error);
+            if (exited.Fatal)
+            {
+                Break(new BrokenPoolException($"A worker process could not be started: {error}", null));
+                return;
+            }
+        }
+
+        OnWorkerGone(exited.WorkerId, exited.ExitCode);
+    }
+
+    private void OnStatsRequest(ClusterProtocol.PoolStatsRequest request)
+    {
+        var workers = _workers.Values
+            .Select(w => new ClusterProtocol.PoolWorkerStats(w.Id, w.Pid, w.Done, w.InFlight.Count))
+            .ToList();
+        Sender.Tell(new ClusterProtocol.PoolStatsReport(
+            request.CallId,
+            new ClusterProtocol.PoolStats(Self.Path.ToStringWithAddress(((ExtendedActorSystem)Context.System).Provider.DefaultAddress), _queue.Count, workers.Sum(w => w.InFlight), workers)));
     }
 
     private void OnStartTimedOut(WorkerStartTimedOut timedOut)
@@ -348,14 +404,14 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
                 {
                     var tail = slot.Handle?.StderrTail;
                     Break(new BrokenPoolException(
-                        $"{_startFailures} worker processes in a row exited before they could take work (last: pid {slot.Pid}, {how})." +
+                        $"{_startFailures} worker processes in a row exited before they could take work (last: {slot.Where}, {how})." +
                         (string.IsNullOrWhiteSpace(tail) ? string.Empty : $" Its last error output:{Environment.NewLine}{tail}"),
                         null));
                 }
             }
             else
             {
-                _log.Warning("Worker process {0} died ({1}) with {2} chunk(s) in flight.", slot.Pid, how, slot.InFlight.Count);
+                _log.Warning("Worker process {0} died ({1}) with {2} chunk(s) in flight.", slot.Where, how, slot.InFlight.Count);
             }
 
             Requeue(slot, how);
@@ -381,7 +437,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
                 if (_jobs.TryGetValue(chunk.Job.Id, out var job))
                 {
                     job.ChunkFailed(chunk.Index, new WorkerLostException(
-                        $"The worker process running chunk {chunk.Index} of {job.Function.DisplayName} died ({how}, pid {slot.Pid}) " +
+                        $"The worker process running chunk {chunk.Index} of {job.Function.DisplayName} died ({how}, {slot.Where}) " +
                         $"{chunk.Attempts} times; the task is not run again (multiprocessing.pool.max-retries = {_settings.MaxRetries}).",
                         slot.Pid,
                         ExitCodeOf(how)));
@@ -714,6 +770,11 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         public bool Isolating { get; set; }
 
         public int Assigned { get; set; }
+
+        public long Done { get; set; }
+
+        /// <summary>How errors name the process: its pid, and its node for a cluster worker.</summary>
+        public string Where => Handle?.Node is { } node ? $"pid {Pid} on {node}" : $"pid {Pid}";
 
         public Dictionary<(long JobId, int Index), QueuedChunk> InFlight { get; } = [];
 

@@ -25,9 +25,19 @@ internal static class ChildLauncher
 
     /// <summary>Starts a child. Its stdin is a pipe the parent holds: when the parent dies, the child reads EOF and exits.</summary>
     public static ChildProcess Start(
-        string role, IReadOnlyList<string> arguments, string token, byte[]? managerKey = null, Action<string>? stderrLine = null)
+        string role, IReadOnlyList<string> arguments, string token, byte[]? managerKey = null, Action<string>? stderrLine = null) =>
+        Start(Launch, role, arguments, token, managerKey, stderrLine, Runtime.MultiprocessingRuntime.ChildOverrides);
+
+    /// <summary>Starts a child from <paramref name="info"/>'s files (another app's, for cluster worker nodes).</summary>
+    public static ChildProcess Start(
+        LaunchInfo info,
+        string role,
+        IReadOnlyList<string> arguments,
+        string token,
+        byte[]? managerKey,
+        Action<string>? stderrLine,
+        string? runtimeOverrides)
     {
-        var info = Launch;
         var start = new ProcessStartInfo(info.DotnetHost)
         {
             UseShellExecute = false,
@@ -69,7 +79,7 @@ internal static class ChildLauncher
 
         // Secrets go through the stdin pipe, which only this process holds: never on the command line or in the
         // environment, where other processes of the same user could read them.
-        var secrets = new ChildSecrets(token, KeyRing.Snapshot(), managerKey);
+        var secrets = new ChildSecrets(token, KeyRing.Snapshot(), managerKey, runtimeOverrides);
         process.StandardInput.WriteLine(Convert.ToBase64String(MessagePackSerializer.Serialize(secrets, Secrets)));
         process.StandardInput.Flush();
         return child;
@@ -78,6 +88,35 @@ internal static class ChildLauncher
     /// <summary>How the secrets line is encoded (shared with the child's reader).</summary>
     public static MessagePackSerializerOptions Secrets { get; } =
         MessagePackSerializerOptions.Standard.WithResolver(StandardResolverAllowPrivate.Instance);
+
+    /// <summary>
+    /// The files to start children of the app <paramref name="appDll"/> with (its runtimeconfig, deps and the worker
+    /// entry next to it), for a worker node that runs another app's code.
+    /// </summary>
+    public static LaunchInfo ForApp(string appDll)
+    {
+        var full = Path.GetFullPath(appDll);
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException($"The app {full} does not exist: pass the path of the app's main .dll (its build output).", full);
+        }
+
+        var dir = Path.GetDirectoryName(full)!;
+        var stem = Path.GetFileNameWithoutExtension(full);
+        var deps = Path.Combine(dir, stem + ".deps.json");
+        var runtimeConfig = Path.Combine(dir, stem + ".runtimeconfig.json");
+        var worker = Path.Combine(dir, WorkerFileName);
+        foreach (var needed in new[] { deps, runtimeConfig, worker })
+        {
+            if (!File.Exists(needed))
+            {
+                throw new FileNotFoundException(
+                    $"{needed} is missing: --app needs a framework-dependent build output of an app that references Multiprocessing.", needed);
+            }
+        }
+
+        return new LaunchInfo(FindDotnet(), deps, runtimeConfig, worker, []);
+    }
 
     private static LaunchInfo Discover()
     {

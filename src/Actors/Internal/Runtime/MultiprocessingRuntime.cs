@@ -13,6 +13,7 @@ internal static class MultiprocessingRuntime
     private static readonly Lazy<Config> Reference = new(LoadReference);
     private static readonly object Gate = new();
     private static ActorSystem? _system;
+    private static string? _userHocon;
 
     /// <summary>The library's embedded reference.conf.</summary>
     public static Config DefaultConfig() => Reference.Value;
@@ -51,6 +52,32 @@ internal static class MultiprocessingRuntime
         }
     }
 
+    /// <summary>
+    /// Adds configuration for this process's actor system (before it exists). Later calls win over earlier ones.
+    /// Children started by this process get the same configuration, so TLS and bind settings reach them.
+    /// </summary>
+    public static void Configure(string hocon)
+    {
+        ArgumentNullException.ThrowIfNull(hocon);
+        ConfigurationFactory.ParseString(hocon);
+        lock (Gate)
+        {
+            if (_system is not null)
+            {
+                throw new InvalidOperationException(
+                    "The runtime is already running in this process: apply configuration before the first Pool, Queue, Manager or Process.");
+            }
+
+            _userHocon = _userHocon is null ? hocon : _userHocon + Environment.NewLine + hocon;
+        }
+    }
+
+    /// <summary>The configuration this process hands its children (what <see cref="Configure"/> added).</summary>
+    public static string? ChildOverrides => Volatile.Read(ref _userHocon);
+
+    /// <summary>Whether the actor system of this process exists.</summary>
+    public static bool IsStarted => Volatile.Read(ref _system) is not null;
+
     /// <summary>The remoting address of this process's actor system.</summary>
     public static Address Address => ((ExtendedActorSystem)System).Provider.DefaultAddress;
 
@@ -62,6 +89,11 @@ internal static class MultiprocessingRuntime
     {
         var reference = DefaultConfig();
         var config = reference.GetConfig("multiprocessing.runtime").WithFallback(reference);
+        if (ChildOverrides is { } user)
+        {
+            config = ConfigurationFactory.ParseString(user).WithFallback(config);
+        }
+
         if (overrides is not null)
         {
             config = overrides.WithFallback(config);

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Multiprocessing.Internal.Cluster;
 using Multiprocessing.Internal.Locks;
 using Multiprocessing.Internal.Management;
 using Multiprocessing.Internal.Pooling;
@@ -21,6 +22,7 @@ internal static class ProtocolTypes
         .. ProcessProtocol.Manifests,
         .. ManagerProtocol.Manifests,
         .. ProtocolExtensions.Manifests,
+        .. ClusterProtocol.Manifests,
     ];
 
     private static readonly FrozenDictionary<Type, string> ByType = Table.ToFrozenDictionary(e => e.Type, e => e.Manifest);

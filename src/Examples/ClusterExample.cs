@@ -1,0 +1,58 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Multiprocessing.Examples;
+
+/// <summary>
+/// A cluster on this machine: an <c>mp host</c> and two <c>mp worker</c> nodes (their folders do not hold this app:
+/// they fetch it from this program), a <c>Map</c> through <c>Pool.Connect</c>, which node and worker process ran each
+/// chunk, then a graceful shutdown. Ends with "OK cluster".
+/// </summary>
+public static class ClusterExample
+{
+    /// <summary>One task: the square of <paramref name="x"/>, with the worker's pid and its node's pid.</summary>
+    public static (int Square, int Worker, int Node) Square(int x) =>
+        (x * x, Environment.ProcessId, Multiprocessing.Process.Parent?.Pid ?? 0);
+
+    public static int Run()
+    {
+        var key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var (host, address) = ClusterNodeProcess.StartHost(key);
+        using var _ = host;
+        Console.WriteLine($"mp host at {address} (pid {host.Pid})");
+        using var worker1 = ClusterNodeProcess.StartWorker(address, 2, key);
+        using var worker2 = ClusterNodeProcess.StartWorker(address, 2, key);
+        Console.WriteLine($"mp worker nodes: pid {worker1.Pid}, pid {worker2.Pid}");
+
+        var results = new List<(int Square, int Worker, int Node)>();
+        using (var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key)))
+        {
+            Console.WriteLine($"pool of {pool.Processes} worker processes on the cluster");
+            results.AddRange(pool.Map(Square, Enumerable.Range(0, 200), chunksize: 10));
+            pool.Close();
+            pool.Join();
+        }
+
+        foreach (var chunk in results.Chunk(10).Select((c, i) => (Index: i, First: c[0])))
+        {
+            Console.WriteLine($"  chunk {chunk.Index,2}: node pid {chunk.First.Node}, worker pid {chunk.First.Worker}");
+        }
+
+        var correct = results.Select(r => r.Square).SequenceEqual(Enumerable.Range(0, 200).Select(x => x * x));
+        var nodes = results.Select(r => r.Node).Distinct().Order().ToList();
+        var workers = results.Select(r => r.Worker).Distinct().Count();
+        Console.WriteLine($"results correct: {correct}; {workers} worker processes on nodes [{string.Join(", ", nodes)}]");
+
+        var codes = new[] { worker1.Stop(), worker2.Stop(), host.Stop() };
+        Console.WriteLine($"exit codes after SIGTERM: workers {codes[0]}, {codes[1]}; host {codes[2]}");
+        var ok = correct && nodes.SequenceEqual(new[] { worker1.Pid, worker2.Pid }.Order()) && codes.All(c => c == 0);
+        if (!ok)
+        {
+            Console.WriteLine("FAILED cluster");
+            return 1;
+        }
+
+        Console.WriteLine("OK cluster");
+        return 0;
+    }
+}
