@@ -62,13 +62,21 @@ public static class ConfigLoader
         var line = $"{key} = {value}";
         try
         {
-            ConfigurationFactory.ParseString(line);
-            return line;
+            var parsed = ConfigurationFactory.ParseString(line);
+
+            // Objects, lists and quoted strings as written; a scalar only if it reads back unchanged (an address with
+            // "//" would otherwise lose its tail to a comment).
+            if (value.StartsWith('{') || value.StartsWith('[') || value.StartsWith('"') || parsed.GetString(key) == value)
+            {
+                return line;
+            }
         }
         catch (Exception)
         {
-            return $"{key} = {Quote(value)}";
+            // Not HOCON: taken as a string below.
         }
+
+        return $"{key} = {Quote(value)}";
     }
 
     private static Config ParseFile(string path, string what)

@@ -31,6 +31,10 @@ public static class MpCommand
         {
             Output = output ?? Console.Out,
             Error = error ?? Console.Error,
+
+            // Ctrl+C/SIGTERM cancel the command's token; nodes then leave the cluster (CoordinatedShutdown), which
+            // takes about a second. Only after this long is the process ended with 130/143 regardless.
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(20),
         };
         if (parse.Errors.Count > 0 && !IsHelp(args))
         {

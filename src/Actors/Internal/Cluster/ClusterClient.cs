@@ -41,7 +41,15 @@ internal static class ClusterClient
                 "the address, the TLS settings and multiprocessing.cluster.attach-timeout.");
         }
 
-        await handshake.ConfigureAwait(false);
+        try
+        {
+            await handshake.ConfigureAwait(false);
+        }
+        catch (RemoteObjectUnavailableException ex)
+        {
+            throw new ClusterUnavailableException($"No host answered at {host}: {ex.Message} Start one with `mp host`.");
+        }
+
         var coordinator = ((ExtendedActorSystem)system).Provider.ResolveActorRef($"{address}/user/{CoordinatorActor.Name}");
         IReply reply;
         try

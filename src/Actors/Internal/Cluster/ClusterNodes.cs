@@ -66,8 +66,17 @@ internal static class ClusterNodes
         }
 
         var self = MultiprocessingRuntime.Address;
-        var options = new NodeOptions(processes, app, self.Host ?? hostname, ChildOverrides(system.Settings.Config));
+        var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new NodeOptions(processes, app, self.Host ?? hostname, ChildOverrides(system.Settings.Config), registered);
         system.ActorOf(NodeAgentActor.Props(options, settings, host), NodeAgentActor.Name);
+
+        // Ready means clients can use this node's processes: the coordinator has taken its offer.
+        if (await Task.WhenAny(registered.Task, Task.Delay(Timeout.Infinite, timeout.Token)).ConfigureAwait(false) != registered.Task)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new ClusterUnavailableException($"The host at {join} did not take this node's offer in time.");
+        }
+
         return new RunningNode(system, self);
     }
 

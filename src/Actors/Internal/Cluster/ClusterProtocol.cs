@@ -90,9 +90,15 @@ internal static class ClusterProtocol
         [property: Key(2)] int Pid,
         [property: Key(3)] string? App) : IProtocolMessage;
 
-    /// <summary>A node's number of running worker processes changed.</summary>
+    /// <summary>
+    /// A node's number of running worker processes changed; when one ended (or never started), which one, so the
+    /// coordinator stops tracking it.
+    /// </summary>
     [MessagePackObject]
-    public sealed record NodeLoad([property: Key(0)] int Running) : IProtocolMessage;
+    public sealed record NodeLoad(
+        [property: Key(0)] int Running,
+        [property: Key(1)] string? EndedPool = null,
+        [property: Key(2)] int EndedWorker = 0) : IProtocolMessage;
 
     /// <summary>A node asks a client for one file of its app, by SHA-256; answered with <c>Data</c> or <c>Failed</c>.</summary>
     [MessagePackObject]

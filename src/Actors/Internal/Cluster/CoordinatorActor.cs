@@ -66,6 +66,11 @@ internal sealed class CoordinatorActor : ReceiveActor
                 break;
             case NodeLoad load when _nodes.TryGetValue(Sender.Path.Address, out var node):
                 node.Running = load.Running;
+                if (load.EndedPool is { } pool)
+                {
+                    node.Assigned.Remove((pool, load.EndedWorker));
+                }
+
                 break;
             case Attach attach:
                 Sender.Tell(new Attached(attach.CallId, _nodes.Values.Sum(n => n.Capacity), _nodes.Count));
@@ -121,6 +126,12 @@ internal sealed class CoordinatorActor : ReceiveActor
         {
             _nodes.Remove(address);
             _log.Warning("Worker node {0} left the cluster; its worker processes are gone with it.", address);
+
+            // Its processes exit with it (stdin lifeline). Their pools hear it now, including starts it never answered.
+            foreach (var ((_, workerId), (pool, token)) in node.Assigned)
+            {
+                pool.Tell(new WorkerProcessExited(workerId, token, -1, $"its worker node {address} left the cluster", Fatal: false));
+            }
         }
 
         _pools.Remove(terminated.ActorRef);
@@ -145,6 +156,7 @@ internal sealed class CoordinatorActor : ReceiveActor
 
         // Counted at once, so a burst of starts spreads over the nodes before their load reports arrive.
         node.Running++;
+        node.Assigned[(start.PoolPath, start.WorkerId)] = (Sender, start.Token);
         node.Agent.Tell(start, Self);
     }
 
@@ -199,5 +211,8 @@ internal sealed class CoordinatorActor : ReceiveActor
         public int Capacity => Register.Capacity;
 
         public int Running { get; set; }
+
+        /// <summary>Worker processes placed on this node and not yet reported ended: their pools and tokens.</summary>
+        public Dictionary<(string PoolPath, int WorkerId), (IActorRef Pool, string Token)> Assigned { get; } = [];
     }
 }

@@ -13,7 +13,8 @@ namespace Multiprocessing.Internal.Cluster;
 /// <param name="App">The app whose build the node runs (<c>--app</c>), or null to fetch each client's app.</param>
 /// <param name="Hostname">The node's public hostname, for status.</param>
 /// <param name="ChildOverrides">Runtime configuration of the worker processes (bind address, TLS).</param>
-internal sealed record NodeOptions(int Processes, string? App, string Hostname, string? ChildOverrides);
+/// <param name="Registered">Completed when the coordinator has taken the node's offer.</param>
+internal sealed record NodeOptions(int Processes, string? App, string Hostname, string? ChildOverrides, TaskCompletionSource? Registered = null);
 
 /// <summary>
 /// The agent of a worker node (<c>mp worker</c>): registers with the host's coordinator, starts worker processes for
@@ -51,6 +52,7 @@ internal sealed class NodeAgentActor : ReceiveActor, IWithTimers
         {
             _registered = true;
             Timers.Cancel("register");
+            _options.Registered?.TrySetResult();
         });
         Receive<RegisterTick>(_ => Register());
         Receive<StartWorker>(OnStart);
@@ -134,6 +136,7 @@ internal sealed class NodeAgentActor : ReceiveActor, IWithTimers
         {
             _log.Warning("Refused to start a worker for {0}: {1}", start.PoolPath, error);
             prepared.Pool.Tell(new WorkerProcessExited(start.WorkerId, start.Token, -1, error, prepared.Fatal));
+            _coordinator.Tell(new NodeLoad(_children.Count, start.PoolPath, start.WorkerId));
             return;
         }
 
@@ -153,6 +156,7 @@ internal sealed class NodeAgentActor : ReceiveActor, IWithTimers
         {
             _log.Warning("Could not start a worker process for {0}: {1}", start.PoolPath, ex.Message);
             prepared.Pool.Tell(new WorkerProcessExited(start.WorkerId, start.Token, -1, $"the worker node could not start a process: {ex.Message}", Fatal: false));
+            _coordinator.Tell(new NodeLoad(_children.Count, start.PoolPath, start.WorkerId));
             return;
         }
 
@@ -189,7 +193,7 @@ internal sealed class NodeAgentActor : ReceiveActor, IWithTimers
         {
             child.Pool.Tell(new WorkerProcessExited(child.Start.WorkerId, child.Start.Token, exited.ExitCode, null, Fatal: false));
             child.Process.Dispose();
-            _coordinator.Tell(new NodeLoad(_children.Count));
+            _coordinator.Tell(new NodeLoad(_children.Count, exited.PoolPath, exited.WorkerId));
         }
     }
 

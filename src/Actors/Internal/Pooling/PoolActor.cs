@@ -326,7 +326,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             }
         }
 
-        OnWorkerGone(exited.WorkerId, exited.ExitCode);
+        OnWorkerGone(exited.WorkerId, exited.ExitCode, exited.Error);
     }
 
     private void OnStatsRequest(ClusterProtocol.PoolStatsRequest request)
@@ -377,7 +377,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void OnWorkerGone(int workerId, int? exitCode)
+    private void OnWorkerGone(int workerId, int? exitCode, string? cause = null)
     {
         if (!_workers.Remove(workerId, out var slot))
         {
@@ -391,7 +391,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             Context.Unwatch(slot.Ref);
         }
 
-        var how = exitCode is { } code ? ChildProcess.DescribeExit(code) : "its connection was lost";
+        var how = cause ?? (exitCode is { } code ? ChildProcess.DescribeExit(code) : "its connection was lost");
         if (slot.State != SlotState.Stopping && _phase is Phase.Running or Phase.Closing)
         {
             if (slot.State is SlotState.Starting or SlotState.Initializing)

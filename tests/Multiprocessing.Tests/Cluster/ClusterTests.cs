@@ -1,0 +1,264 @@
+using System.Diagnostics;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Text;
+using Multiprocessing.Examples;
+using Multiprocessing.Internal.Cluster;
+using Multiprocessing.Tests.TestSupport;
+
+namespace Multiprocessing.Tests.Cluster;
+
+/// <summary>Task functions run on cluster worker processes.</summary>
+public static class ClusterTasks
+{
+    /// <summary>x², the worker's pid and its node's pid (the worker's parent).</summary>
+    public static (int Square, int Worker, int Node) Square(int x) =>
+        (x * x, Environment.ProcessId, Process.Parent?.Pid ?? 0);
+
+    /// <summary>Like <see cref="Square"/>, slowly, so a node can be stopped while work is in flight.</summary>
+    public static (int Square, int Worker, int Node) SlowSquare(int x)
+    {
+        Thread.Sleep(100);
+        return Square(x);
+    }
+}
+
+/// <summary>
+/// Real <c>mp host</c> and <c>mp worker</c> processes on loopback, joined with Akka.Cluster, and this test process as a
+/// client (<c>Pool.Connect</c>). The worker nodes run from mp's folder, which does not contain this test assembly:
+/// they fetch it from this process.
+/// </summary>
+[Collection(ProcessCollection.Name)]
+public sealed class ClusterTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task A_map_runs_on_two_worker_nodes_that_do_not_have_the_app()
+    {
+        var key = NewKey();
+        var (host, address) = ClusterNodeProcess.StartHost(key);
+        using var _ = host;
+        using var node1 = ClusterNodeProcess.StartWorker(address, 1, key);
+        using var node2 = ClusterNodeProcess.StartWorker(address, 1, key);
+        var mpFolder = Path.GetDirectoryName(ClusterNodeProcess.FindMp())!;
+        Assert.False(File.Exists(Path.Combine(mpFolder, "Multiprocessing.Tests.dll")), "the worker nodes' folder must not hold the app");
+
+        using var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key));
+        Assert.Equal(2, pool.Processes);
+        Assert.Equal(address, pool.Host);
+        var results = await pool.MapAsync(ClusterTasks.Square, Enumerable.Range(0, 60), chunksize: 1).GetAsync(Bound);
+
+        Assert.Equal(Enumerable.Range(0, 60).Select(x => x * x), results.Select(r => r.Square));
+        Assert.Equal(new[] { node1.Pid, node2.Pid }.Order(), results.Select(r => r.Node).Distinct().Order());
+
+        // mp status sees both nodes, their worker processes and this pool.
+        var status = await ClusterNodes.StatusAsync(address, Encoding.UTF8.GetBytes(key), CancellationToken.None);
+        Assert.Equal(3, status.Members.Count);
+        Assert.Equal(2, status.Nodes.Count);
+        Assert.Equal(2, status.Nodes.Sum(n => n.Processes.Count));
+        Assert.All(status.Nodes.SelectMany(n => n.Processes), p => Assert.True(p.RssBytes > 0));
+        var stats = Assert.Single(status.Pools);
+        Assert.Equal(60, stats.Workers.Sum(w => w.TasksDone));
+
+        pool.Close();
+        Assert.True(await pool.JoinAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, node1.Stop());
+        Assert.Equal(0, node2.Stop());
+        Assert.Equal(0, host.Stop());
+    }
+
+    [Fact]
+    public async Task Mp_status_prints_the_cluster_as_json()
+    {
+        var key = NewKey();
+        var (host, address) = ClusterNodeProcess.StartHost(key);
+        using var _ = host;
+        using var node = ClusterNodeProcess.StartWorker(address, 2, key);
+        using var status = ClusterNodeProcess.Start(["status", "--host", address, "--json"], key, "{");
+        var json = status.WaitReady(Bound);
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal(2, document.RootElement.GetProperty("members").GetArrayLength());
+        var nodeStatus = Assert.Single(document.RootElement.GetProperty("nodes").EnumerateArray());
+        Assert.Equal(2, nodeStatus.GetProperty("capacity").GetInt32());
+        Assert.Equal(node.Pid, nodeStatus.GetProperty("pid").GetInt32());
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public void A_wrong_authkey_is_refused_for_clients_and_nodes()
+    {
+        var key = NewKey();
+        var (host, address) = ClusterNodeProcess.StartHost(key);
+        using var _ = host;
+
+        var error = Assert.Throws<AuthenticationException>(() => Pool.Connect(address, Encoding.UTF8.GetBytes(NewKey())));
+        Assert.Contains("authkey", error.Message);
+
+        using var intruder = ClusterNodeProcess.Start(["worker", "--join", address, "--processes", "1"], NewKey(), "mp worker ready");
+        Assert.Throws<AggregateException>(() => intruder.WaitReady(Bound));
+        Assert.True(WaitFor(() => intruder.HasExited, Bound));
+        Assert.Contains(intruder.Lines, l => l.Contains("refused this node", StringComparison.Ordinal));
+        Assert.True(WaitFor(() => host.Lines.Any(l => l.Contains("wrong authkey", StringComparison.Ordinal)), TimeSpan.FromSeconds(10)));
+
+        // The host keeps serving the right key.
+        using var node = ClusterNodeProcess.StartWorker(address, 1, key);
+        using var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key));
+        Assert.Equal(49, pool.Apply(ClusterTasks.Square, 7).Square);
+    }
+
+    [Fact]
+    public async Task A_sigkilled_worker_node_does_not_hang_the_map()
+    {
+        var key = NewKey();
+        var (host, address) = ClusterNodeProcess.StartHost(key);
+        using var _ = host;
+        using var doomed = ClusterNodeProcess.StartWorker(address, 1, key);
+        using var survivor = ClusterNodeProcess.StartWorker(address, 1, key);
+        using var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key));
+
+        var seen = new TaskCompletionSource();
+        var iterator = pool.Imap(ClusterTasks.SlowSquare, Enumerable.Range(0, 80), chunksize: 1);
+        var consume = Task.Run(() =>
+        {
+            var results = new List<(int Square, int Worker, int Node)>();
+            foreach (var result in iterator)
+            {
+                results.Add(result);
+                if (results.Any(r => r.Node == doomed.Pid))
+                {
+                    seen.TrySetResult();
+                }
+            }
+
+            return results;
+        });
+        await seen.Task.WaitAsync(Bound);
+        var workerPids = ChildPids(doomed.Pid);
+        doomed.KillHard();
+
+        // Every result arrives (the lost chunks ran again on the survivor), correct and in order; nothing hangs.
+        var all = await consume.WaitAsync(Bound);
+        Assert.Equal(Enumerable.Range(0, 80).Select(x => x * x), all.Select(r => r.Square));
+        Assert.Contains(all, r => r.Node == survivor.Pid);
+        Assert.Empty(await OsProcesses.WaitAllGoneAsync(workerPids, TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task A_worker_node_leaving_gracefully_hands_its_work_to_the_others()
+    {
+        var key = NewKey();
+        var (host, address) = ClusterNodeProcess.StartHost(key);
+        using var _ = host;
+        using var leaving = ClusterNodeProcess.StartWorker(address, 1, key);
+        using var staying = ClusterNodeProcess.StartWorker(address, 1, key);
+        using var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key));
+
+        var result = pool.MapAsync(ClusterTasks.SlowSquare, Enumerable.Range(0, 60), chunksize: 1);
+        await Task.Delay(1500);
+        Assert.Equal(0, leaving.Stop());
+
+        var all = await result.GetAsync(Bound);
+        Assert.Equal(Enumerable.Range(0, 60).Select(x => x * x), all.Select(r => r.Square));
+        Assert.Contains(all, r => r.Node == staying.Pid);
+    }
+
+    [Fact]
+    public void A_node_with_a_different_build_of_the_app_is_refused_naming_the_assembly()
+    {
+        // A copy of this app's folder where one assembly is a different build than the client's.
+        var app = typeof(ClusterTasks).Assembly.Location;
+        var copy = Directory.CreateTempSubdirectory("mp-app-").FullName;
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(app)!))
+            {
+                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+            }
+
+            var examples = Path.Combine(copy, "Multiprocessing.Examples.dll");
+            File.AppendAllText(examples, "different build");
+
+            var key = NewKey();
+            var (host, address) = ClusterNodeProcess.StartHost(key);
+            using var _ = host;
+            using var node = ClusterNodeProcess.StartWorker(address, 1, key, "--app", Path.Combine(copy, Path.GetFileName(app)));
+            using var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key));
+            var error = Assert.Throws<BrokenPoolException>(() => pool.MapAsync(ClusterTasks.Square, [1, 2, 3]).Get(Bound));
+            Assert.Contains("Multiprocessing.Examples", error.Message);
+            Assert.Contains("node ", error.Message);
+            Assert.Contains("client ", error.Message);
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_node_with_the_app_runs_it_from_its_own_copy()
+    {
+        var key = NewKey();
+        var (host, address) = ClusterNodeProcess.StartHost(key);
+        using var _ = host;
+        using var node = ClusterNodeProcess.StartWorker(address, 2, key, "--app", typeof(ClusterTasks).Assembly.Location);
+        using var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key));
+        var results = pool.Map(ClusterTasks.Square, Enumerable.Range(0, 20));
+        Assert.Equal(Enumerable.Range(0, 20).Select(x => x * x), results.Select(r => r.Square));
+        Assert.All(results, r => Assert.Equal(node.Pid, r.Node));
+    }
+
+    [Fact]
+    public void Connecting_to_no_host_fails_within_the_attach_timeout()
+    {
+        var port = FreePort();
+        var watch = Stopwatch.StartNew();
+        var error = Assert.Throws<ClusterUnavailableException>(() => Pool.Connect($"127.0.0.1:{port}", Encoding.UTF8.GetBytes(NewKey())));
+        Assert.Contains("mp host", error.Message);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
+    }
+
+    private static string NewKey() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+    private static bool WaitFor(Func<bool> condition, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            Thread.Sleep(100);
+        }
+
+        return true;
+    }
+
+    private static List<int> ChildPids(int parent) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && ParentOf(pid) == parent)
+            .ToList();
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception)
+        {
+            return 0;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
