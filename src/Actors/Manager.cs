@@ -90,7 +90,7 @@ public sealed class Manager : IDisposable, IAsyncDisposable
         var (host, port) = ParseAddress(address);
         CheckKey(authkey);
         var system = MultiprocessingRuntime.System;
-        var remote = new Address("akka.tcp", system.Name, host, port);
+        var remote = MultiprocessingRuntime.RemoteAddress(host, port);
         KeyRing.Add(remote, authkey);
         var manager = ManagerPath.Resolve(remote);
         var handshake = KeyRing.ProveAsync(remote);

@@ -14,14 +14,44 @@ public static class ClusterExample
     public static (int Square, int Worker, int Node) Square(int x) =>
         (x * x, Environment.ProcessId, Multiprocessing.Process.Parent?.Pid ?? 0);
 
-    public static int Run()
+    public static int Run(string[] args)
     {
         var key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var (host, address) = ClusterNodeProcess.StartHost(key);
+        string[] nodeArgs = [];
+        string? tlsFolder = null;
+        if (args.Contains("--tls"))
+        {
+            // Every process of the cluster speaks TLS: the nodes through a --config file, this client through
+            // RuntimeConfig.Apply (before its first use of the library), worker processes inherit it from their node.
+            tlsFolder = Directory.CreateTempSubdirectory("mp-tls-").FullName;
+            var tls = TlsConfig.Create(tlsFolder);
+            var file = Path.Combine(tlsFolder, "tls.conf");
+            File.WriteAllText(file, tls);
+            RuntimeConfig.Apply(tls);
+            nodeArgs = ["--config", file];
+            Console.WriteLine("TLS on: a certificate made for this run");
+        }
+
+        try
+        {
+            return Run(key, nodeArgs, tlsFolder is not null);
+        }
+        finally
+        {
+            if (tlsFolder is not null)
+            {
+                Directory.Delete(tlsFolder, recursive: true);
+            }
+        }
+    }
+
+    private static int Run(string key, string[] nodeArgs, bool tls)
+    {
+        var (host, address) = ClusterNodeProcess.StartHost(key, nodeArgs);
         using var _ = host;
         Console.WriteLine($"mp host at {address} (pid {host.Pid})");
-        using var worker1 = ClusterNodeProcess.StartWorker(address, 2, key);
-        using var worker2 = ClusterNodeProcess.StartWorker(address, 2, key);
+        using var worker1 = ClusterNodeProcess.StartWorker(address, 2, key, nodeArgs);
+        using var worker2 = ClusterNodeProcess.StartWorker(address, 2, key, nodeArgs);
         Console.WriteLine($"mp worker nodes: pid {worker1.Pid}, pid {worker2.Pid}");
 
         var results = new List<(int Square, int Worker, int Node)>();
@@ -52,7 +82,7 @@ public static class ClusterExample
             return 1;
         }
 
-        Console.WriteLine("OK cluster");
+        Console.WriteLine(tls ? "OK cluster (TLS)" : "OK cluster");
         return 0;
     }
 }

@@ -218,6 +218,62 @@ public sealed class ClusterTests
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
     }
 
+    [Theory]
+    [InlineData("cluster")]
+    [InlineData("cluster --tls")]
+    public async Task The_cluster_example_prints_OK(string args)
+    {
+        using var example = OsProcesses.StartExample(args.Split(' '));
+        var stdout = example.StandardOutput.ReadToEndAsync();
+        var stderr = example.StandardError.ReadToEndAsync();
+        using (var cancel = new CancellationTokenSource(Bound))
+        {
+            await example.WaitForExitAsync(cancel.Token);
+        }
+
+        var output = await stdout;
+        Assert.True(example.ExitCode == 0, output + await stderr);
+        Assert.Contains(args.EndsWith("--tls", StringComparison.Ordinal) ? "OK cluster (TLS)" : "OK cluster", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tls_host_speaks_only_tls()
+    {
+        var folder = Directory.CreateTempSubdirectory("mp-tls-").FullName;
+        try
+        {
+            var file = Path.Combine(folder, "tls.conf");
+            await File.WriteAllTextAsync(file, TlsConfig.Create(folder));
+            var key = NewKey();
+            var (host, address) = ClusterNodeProcess.StartHost(key, "--config", file);
+            using var _ = host;
+
+            // A TLS handshake with the host's port succeeds (with the cluster's certificate as the client's).
+            using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(
+                Path.Combine(folder, "cluster.pfx"), ReadPassword(file));
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync("127.0.0.1", int.Parse(address.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture));
+            using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+            await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                ClientCertificates = [certificate],
+            }).WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.True(tls.IsEncrypted);
+
+            // A client without TLS (this test process) cannot attach.
+            Assert.Throws<ClusterUnavailableException>(() => Pool.Connect(address, Encoding.UTF8.GetBytes(key)));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static string ReadPassword(string tlsConf) =>
+        File.ReadAllLines(tlsConf).Select(l => l.Trim()).Single(l => l.StartsWith("password", StringComparison.Ordinal))
+            .Split('"')[1];
+
     private static string NewKey() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
     private static bool WaitFor(Func<bool> condition, TimeSpan within)

@@ -28,7 +28,7 @@ internal static class ClusterClient
         Manager.CheckKey(authkey);
         var system = MultiprocessingRuntime.System;
         var settings = ClusterSettings.Create(MultiprocessingRuntime.Config);
-        var address = new Address("akka.tcp", system.Name, hostname, port);
+        var address = MultiprocessingRuntime.RemoteAddress(hostname, port);
         KeyRing.Add(address, authkey);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(settings.AttachTimeout);

@@ -1,6 +1,8 @@
 using System.Security.Authentication;
+using System.Text.Json;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Configuration.Hocon;
 using Multiprocessing.Internal.Management;
 using Multiprocessing.Internal.Runtime;
 using Multiprocessing.Internal.Sharing;
@@ -43,7 +45,7 @@ internal static class ClusterNodes
         var (hostname, port) = Manager.ParseAddress(join);
         var system = MultiprocessingRuntime.Initialize(config);
         var settings = ClusterSettings.Create(system.Settings.Config);
-        var host = new Address("akka.tcp", system.Name, hostname, port);
+        var host = MultiprocessingRuntime.RemoteAddress(hostname, port);
         KeyRing.Add(host, authkey);
         var handshake = KeyRing.ProveAsync(host);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -86,7 +88,7 @@ internal static class ClusterNodes
         var (hostname, port) = Manager.ParseAddress(host);
         var system = MultiprocessingRuntime.System;
         var settings = ClusterSettings.Create(system.Settings.Config);
-        var address = new Address("akka.tcp", system.Name, hostname, port);
+        var address = MultiprocessingRuntime.RemoteAddress(hostname, port);
         KeyRing.Add(address, authkey);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(settings.AttachTimeout + settings.StatusTimeout);
@@ -119,9 +121,24 @@ internal static class ClusterNodes
         if (config.GetBoolean($"{tcp}.enable-ssl"))
         {
             lines.Add($"{tcp}.enable-ssl = on");
-            lines.Add($"{tcp}.ssl = {config.GetConfig($"{tcp}.ssl").Root}");
+            lines.Add($"{tcp}.ssl = {Render(config.GetConfig($"{tcp}.ssl").Root)}");
         }
 
         return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>HOCON text of a configuration value that reads back the same (keys and strings quoted).</summary>
+    public static string Render(HoconValue value)
+    {
+        if (value.IsObject())
+        {
+            return "{" + Environment.NewLine
+                + string.Concat(value.GetObject().Items.Select(kv => $"{JsonSerializer.Serialize(kv.Key)} = {Render(kv.Value)}{Environment.NewLine}"))
+                + "}";
+        }
+
+        return value.IsArray()
+            ? "[" + string.Join(", ", value.GetArray().Select(Render)) + "]"
+            : JsonSerializer.Serialize(value.GetString());
     }
 }

@@ -81,6 +81,9 @@ internal static class MultiprocessingRuntime
     /// <summary>The remoting address of this process's actor system.</summary>
     public static Address Address => ((ExtendedActorSystem)System).Provider.DefaultAddress;
 
+    /// <summary>The address of a process of the same kind at <paramref name="host"/>:<paramref name="port"/> (same protocol: TLS or not).</summary>
+    public static Address RemoteAddress(string host, int port) => new(Address.Protocol, System.Name, host, port);
+
     /// <summary>Settings read from the effective configuration.</summary>
     public static Config Config => System.Settings.Config;
 
