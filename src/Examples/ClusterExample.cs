@@ -10,12 +10,23 @@ namespace Multiprocessing.Examples;
 /// </summary>
 public static class ClusterExample
 {
-    /// <summary>One task: the square of <paramref name="x"/>, with the worker's pid and its node's pid.</summary>
-    public static (int Square, int Worker, int Node) Square(int x) =>
-        (x * x, Environment.ProcessId, Multiprocessing.Process.Parent?.Pid ?? 0);
+    /// <summary>
+    /// One task: the square of <paramref name="x"/>, with the worker's pid and its node's pid. It takes 10 ms, so every
+    /// worker process gets some of the work while the others start.
+    /// </summary>
+    public static (int Square, int Worker, int Node) Square(int x)
+    {
+        Thread.Sleep(10);
+        return (x * x, Environment.ProcessId, Multiprocessing.Process.Parent?.Pid ?? 0);
+    }
 
     public static int Run(string[] args)
     {
+        if (Option(args, "--join") is { } join)
+        {
+            return RunOn(join, Option(args, "--hostname"));
+        }
+
         var key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         string[] nodeArgs = [];
         string? tlsFolder = null;
@@ -43,6 +54,37 @@ public static class ClusterExample
                 Directory.Delete(tlsFolder, recursive: true);
             }
         }
+    }
+
+    /// <summary>
+    /// <c>cluster --join host:port [--hostname address]</c>: only the client side, on a cluster started by hand (the
+    /// authkey in <c>MP_AUTHKEY</c>). <c>--hostname</c> is this program's own address when the host is on another machine.
+    /// </summary>
+    private static int RunOn(string host, string? hostname)
+    {
+        var key = Environment.GetEnvironmentVariable("MP_AUTHKEY")
+            ?? throw new InvalidOperationException("Set MP_AUTHKEY to the cluster's authkey (mp host prints it).");
+        if (hostname is not null)
+        {
+            RuntimeConfig.Apply($"akka.remote.dot-netty.tcp.hostname = \"{hostname}\"");
+        }
+
+        using var pool = Pool.Connect(host, Encoding.UTF8.GetBytes(key));
+        Console.WriteLine($"pool of {pool.Processes} worker processes on the cluster at {host}");
+        var results = pool.Map(Square, Enumerable.Range(0, 200), chunksize: 10);
+        pool.Close();
+        pool.Join();
+        var correct = results.Select(r => r.Square).SequenceEqual(Enumerable.Range(0, 200).Select(x => x * x));
+        var nodes = results.Select(r => r.Node).Distinct().Order().ToList();
+        Console.WriteLine($"results correct: {correct}; node pids: {string.Join(", ", nodes)}");
+        Console.WriteLine(correct ? "OK cluster" : "FAILED cluster");
+        return correct ? 0 : 1;
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
     }
 
     private static int Run(string key, string[] nodeArgs, bool tls)

@@ -78,16 +78,24 @@ public sealed partial class ClusterNodeProcess : IDisposable
         return node;
     }
 
-    public static ClusterNodeProcess Start(IReadOnlyList<string> arguments, string authkey, string readyPrefix)
+    /// <summary>
+    /// Starts <c>dotnet mp.dll</c> with <paramref name="arguments"/>; in the network namespace <paramref name="netns"/>
+    /// (through <c>ip netns exec</c>) when given.
+    /// </summary>
+    public static ClusterNodeProcess Start(IReadOnlyList<string> arguments, string authkey, string readyPrefix, string? netns = null) =>
+        StartProgram(["dotnet", FindMp(), .. arguments], authkey, readyPrefix, netns);
+
+    /// <summary>Starts <paramref name="command"/> (optionally in a network namespace) and follows its output.</summary>
+    public static ClusterNodeProcess StartProgram(IReadOnlyList<string> command, string authkey, string readyPrefix, string? netns = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        IReadOnlyList<string> full = netns is null ? command : ["ip", "netns", "exec", netns, .. command];
+        var start = new ProcessStartInfo(full[0])
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.ArgumentList.Add(FindMp());
-        foreach (var argument in arguments)
+        foreach (var argument in full.Skip(1))
         {
             start.ArgumentList.Add(argument);
         }
