@@ -58,6 +58,7 @@ public sealed class ClusterTests
         Assert.Equal(2, status.Nodes.Count);
         Assert.Equal(2, status.Nodes.Sum(n => n.Processes.Count));
         Assert.All(status.Nodes.SelectMany(n => n.Processes), p => Assert.True(p.RssBytes > 0));
+        Assert.All(status.Nodes, n => Assert.StartsWith("akka.tcp://mp@127.0.0.1:", n.Address, StringComparison.Ordinal));
         var stats = Assert.Single(status.Pools);
         Assert.Equal(60, stats.Workers.Sum(w => w.TasksDone));
 

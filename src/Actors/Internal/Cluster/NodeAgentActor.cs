@@ -168,7 +168,7 @@ internal sealed class NodeAgentActor : ReceiveActor, IWithTimers
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-        prepared.Pool.Tell(new WorkerLaunched(start.WorkerId, start.Token, process.Pid, Self.Path.Address.ToString()));
+        prepared.Pool.Tell(new WorkerLaunched(start.WorkerId, start.Token, process.Pid, Runtime.MultiprocessingRuntime.Address.ToString()));
         _coordinator.Tell(new NodeLoad(_children.Count));
     }
 
@@ -204,7 +204,7 @@ internal sealed class NodeAgentActor : ReceiveActor, IWithTimers
             .ToList();
         Sender.Tell(new NodeStatusReport(
             request.CallId,
-            new NodeStatus(Self.Path.Address.ToString(), _options.Hostname, Environment.ProcessId, _options.Processes, _options.App, processes)));
+            new NodeStatus(Runtime.MultiprocessingRuntime.Address.ToString(), _options.Hostname, Environment.ProcessId, _options.Processes, _options.App, processes)));
     }
 
     /// <summary>With <c>--app</c>: refuses a client whose build of a file differs from the node's.</summary>
