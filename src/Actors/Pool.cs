@@ -119,6 +119,36 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         return new Pool(connected);
     }
 
+    /// <summary>
+    /// Waits until all <see cref="Processes"/> workers have started and run the initializer (beyond Python: useful
+    /// before timing work, or on a cluster, where nodes start their processes at different speeds). Work submitted
+    /// before that runs on the workers that are ready.
+    /// </summary>
+    /// <param name="timeout">How long to wait; <see langword="null"/> waits until they are ready or the pool stops.</param>
+    /// <returns><see langword="true"/> if every worker is ready; <see langword="false"/> on timeout.</returns>
+    /// <exception cref="BrokenPoolException">The pool broke while starting (for example, its initializer raised).</exception>
+    public bool WaitReady(TimeSpan? timeout = null)
+    {
+        AsyncResult.ValidateTimeout(timeout);
+        var deadline = timeout is { } limit ? DateTime.UtcNow + limit : DateTime.MaxValue;
+        while (_state.ReadyWorkers < Processes)
+        {
+            if (_state.Broken is { } broken)
+            {
+                throw new BrokenPoolException(broken.Message, broken.InnerException);
+            }
+
+            if (DateTime.UtcNow >= deadline || _state.Stopped.IsCompleted)
+            {
+                return false;
+            }
+
+            Thread.Sleep(10);
+        }
+
+        return true;
+    }
+
     /// <summary>The cluster host this pool runs on, or null for a pool of local worker processes.</summary>
     public string? Host { get; }
 

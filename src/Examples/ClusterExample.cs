@@ -71,6 +71,7 @@ public static class ClusterExample
 
         using var pool = Pool.Connect(host, Encoding.UTF8.GetBytes(key));
         Console.WriteLine($"pool of {pool.Processes} worker processes on the cluster at {host}");
+        pool.WaitReady(TimeSpan.FromSeconds(60));
         var results = pool.Map(Square, Enumerable.Range(0, 200), chunksize: 10);
         pool.Close();
         pool.Join();
@@ -100,6 +101,12 @@ public static class ClusterExample
         using (var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key)))
         {
             Console.WriteLine($"pool of {pool.Processes} worker processes on the cluster");
+            if (!pool.WaitReady(TimeSpan.FromSeconds(60)))
+            {
+                Console.WriteLine("FAILED cluster: the worker processes did not start within 60 s");
+                return 1;
+            }
+
             results.AddRange(pool.Map(Square, Enumerable.Range(0, 200), chunksize: 10));
             pool.Close();
             pool.Join();

@@ -47,6 +47,7 @@ public sealed class ClusterTests
         using var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key));
         Assert.Equal(2, pool.Processes);
         Assert.Equal(address, pool.Host);
+        Assert.True(pool.WaitReady(Bound));
         var results = await pool.MapAsync(ClusterTasks.Square, Enumerable.Range(0, 60), chunksize: 1).GetAsync(Bound);
 
         Assert.Equal(Enumerable.Range(0, 60).Select(x => x * x), results.Select(r => r.Square));
@@ -117,6 +118,7 @@ public sealed class ClusterTests
         using var doomed = ClusterNodeProcess.StartWorker(address, 1, key);
         using var survivor = ClusterNodeProcess.StartWorker(address, 1, key);
         using var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key));
+        Assert.True(pool.WaitReady(Bound));
 
         var seen = new TaskCompletionSource();
         var iterator = pool.Imap(ClusterTasks.SlowSquare, Enumerable.Range(0, 80), chunksize: 1);
@@ -154,6 +156,7 @@ public sealed class ClusterTests
         using var leaving = ClusterNodeProcess.StartWorker(address, 1, key);
         using var staying = ClusterNodeProcess.StartWorker(address, 1, key);
         using var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key));
+        Assert.True(pool.WaitReady(Bound));
 
         var result = pool.MapAsync(ClusterTasks.SlowSquare, Enumerable.Range(0, 60), chunksize: 1);
         await Task.Delay(1500);

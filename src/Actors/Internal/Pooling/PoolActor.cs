@@ -21,6 +21,9 @@ internal sealed class PoolState
     public void MarkBroken(Exception error) => _broken ??= error;
 
     public void MarkStopped() => _stopped.TrySetResult();
+
+    /// <summary>Workers that started, ran the initializer and take work.</summary>
+    public int ReadyWorkers { get; set; }
 }
 
 /// <summary>Starts worker processes; a seam so router tests can use probes instead of processes.</summary>
@@ -231,6 +234,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         {
             slot.State = SlotState.Ready;
             _startFailures = 0;
+            CountReady();
             if (_phase == Phase.Running || _phase == Phase.Closing)
             {
                 Dispatch();
@@ -386,6 +390,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
 
         Timers.Cancel(StartTimerKey(workerId));
         Timers.Cancel($"lost-{workerId}");
+        CountReady();
         if (slot.Ref is not null)
         {
             Context.Unwatch(slot.Ref);
@@ -740,6 +745,8 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
     }
 
     private static string StartTimerKey(int id) => $"start-{id}";
+
+    private void CountReady() => _state.ReadyWorkers = _workers.Values.Count(s => s.State == SlotState.Ready);
 
     private enum SlotState
     {
