@@ -15,6 +15,13 @@ public static class ClusterTasks
     public static (int Square, int Worker, int Node) Square(int x) =>
         (x * x, Environment.ProcessId, Process.Parent?.Pid ?? 0);
 
+    /// <summary>Records <paramref name="x"/> in a dict of the host's manager service, from a worker on a node.</summary>
+    public static int Record(DictProxy<int, int> squares, int x)
+    {
+        squares[x] = x * x;
+        return Process.Parent?.Pid ?? 0;
+    }
+
     /// <summary>Like <see cref="Square"/>, slowly, so a node can be stopped while work is in flight.</summary>
     public static (int Square, int Worker, int Node) SlowSquare(int x)
     {
@@ -68,6 +75,31 @@ public sealed class ClusterTests
         Assert.Equal(0, node1.Stop());
         Assert.Equal(0, node2.Stop());
         Assert.Equal(0, host.Stop());
+    }
+
+    [Fact]
+    public void The_hosts_manager_service_is_shared_by_the_client_and_the_workers_on_nodes()
+    {
+        var key = NewKey();
+        var (host, address) = ClusterNodeProcess.StartHost(key);
+        using var _ = host;
+        using var node = ClusterNodeProcess.StartWorker(address, 2, key);
+
+        using var manager = Manager.Connect(address, Encoding.UTF8.GetBytes(key));
+        Assert.Equal(host.Pid, manager.Pid);
+        var squares = manager.Dict<int, int>();
+        using (var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key)))
+        {
+            var nodes = pool.StarMap(ClusterTasks.Record, Enumerable.Range(0, 20).Select(x => (squares, x)), chunksize: 2);
+            Assert.All(nodes, n => Assert.Equal(node.Pid, n));
+        }
+
+        Assert.Equal(Enumerable.Range(0, 20).ToDictionary(x => x, x => x * x), squares.Items().ToDictionary(p => p.Key, p => p.Value));
+
+        // Disposing a connected manager detaches; the host's service keeps running.
+        manager.Dispose();
+        using var again = Manager.Connect(address, Encoding.UTF8.GetBytes(key));
+        Assert.Equal(7, again.Value(7).Value);
     }
 
     [Fact]
