@@ -180,6 +180,28 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task A_sigkilled_host_breaks_the_pool_instead_of_hanging()
+    {
+        var key = NewKey();
+        var (host, address) = ClusterNodeProcess.StartHost(key);
+        using var _ = host;
+        using var node = ClusterNodeProcess.StartWorker(address, 1, key);
+        using var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key));
+        Assert.True(pool.WaitReady(Bound));
+
+        var result = pool.MapAsync(ClusterTasks.SlowSquare, Enumerable.Range(0, 400), chunksize: 1);
+        await Task.Delay(500);
+        var watch = Stopwatch.StartNew();
+        host.KillHard();
+
+        // The node downs itself without its host and its worker processes exit; the pool fails its work, bounded.
+        var error = await Assert.ThrowsAnyAsync<MultiprocessingException>(() => result.GetAsync(Bound));
+        Assert.True(error is BrokenPoolException or WorkerLostException, error.ToString());
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
+        Assert.True(WaitFor(() => node.HasExited, TimeSpan.FromSeconds(30)), "the worker node stops without its host");
+    }
+
+    [Fact]
     public async Task A_worker_node_leaving_gracefully_hands_its_work_to_the_others()
     {
         var key = NewKey();

@@ -71,6 +71,8 @@ internal sealed class ClusterWorkerLauncher(IActorRef coordinator, IReadOnlyList
 {
     public IActorRef Coordinator => coordinator;
 
+    public IActorRef? Lifeline => coordinator;
+
     public IWorkerHandle Start(int workerId, string poolPath, string token, IActorRef pool)
     {
         coordinator.Tell(new StartWorker(workerId, poolPath, token, app, appServerPath), pool);

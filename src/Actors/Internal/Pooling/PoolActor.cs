@@ -31,6 +31,9 @@ internal interface IWorkerLauncher
 {
     /// <summary>Starts worker <paramref name="workerId"/>; reports its exit to <paramref name="pool"/> as <see cref="WorkerExited"/>.</summary>
     IWorkerHandle Start(int workerId, string poolPath, string token, IActorRef pool);
+
+    /// <summary>An actor whose end breaks the pool (a cluster's coordinator: no new workers without it); null for none.</summary>
+    IActorRef? Lifeline => null;
 }
 
 /// <summary>A started worker process as the pool sees it.</summary>
@@ -122,6 +125,11 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
+        if (_launcher.Lifeline is { } lifeline)
+        {
+            Context.Watch(lifeline);
+        }
+
         for (var i = 0; i < _launch.Processes; i++)
         {
             Spawn();
@@ -354,6 +362,15 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
 
     private void OnTerminated(Terminated terminated)
     {
+        if (Equals(terminated.ActorRef, _launcher.Lifeline))
+        {
+            Break(new BrokenPoolException(
+                $"The cluster's host ({terminated.ActorRef.Path.Address}) is gone: the pool cannot replace workers or reach its nodes. " +
+                "Start the host again and connect a new pool.",
+                null));
+            return;
+        }
+
         var slot = _workers.Values.FirstOrDefault(s => Equals(s.Ref, terminated.ActorRef));
         if (slot is null)
         {
