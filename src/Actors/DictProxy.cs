@@ -27,7 +27,7 @@ public sealed class DictProxy<TKey, TValue> : ISharedObject<DictProxy<TKey, TVal
     public TValue this[TKey key]
     {
         get => ContainerClient.Decode<TValue>(_client.Call("get", Key(key)));
-        set => _client.Call("set", Key(key), Val(value));
+        set => _client.Write("set", Key(key), Val(value));
     }
 
     /// <summary>The number of entries.</summary>
@@ -87,7 +87,7 @@ public sealed class DictProxy<TKey, TValue> : ISharedObject<DictProxy<TKey, TVal
     /// <summary>Stores many entries in one round trip, atomically (Python's <c>update</c>).</summary>
     /// <param name="pairs">The entries.</param>
     public void Update(IEnumerable<KeyValuePair<TKey, TValue>> pairs) =>
-        _client.Call("update", pairs.SelectMany(p => new[] { Key(p.Key), Val(p.Value) }).ToArray());
+        _client.Write("update", pairs.SelectMany(p => new[] { Key(p.Key), Val(p.Value) }).ToArray());
 
     /// <summary>
     /// Adds <paramref name="delta"/> to the number at <paramref name="key"/> (a missing key starts from 0) in the

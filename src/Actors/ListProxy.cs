@@ -31,7 +31,7 @@ public sealed class ListProxy<T> : ISharedObject<ListProxy<T>>
 
     /// <summary>Adds an item at the end.</summary>
     /// <param name="item">The item.</param>
-    public void Append(T item) => _client.Call("append", Encode(item));
+    public void Append(T item) => _client.Write("append", Encode(item));
 
     /// <summary>Adds an item at the end without blocking a thread; appends from one client keep their order.</summary>
     /// <param name="item">The item.</param>
@@ -41,7 +41,7 @@ public sealed class ListProxy<T> : ISharedObject<ListProxy<T>>
 
     /// <summary>Adds many items at the end in one round trip, atomically.</summary>
     /// <param name="items">The items.</param>
-    public void Extend(IEnumerable<T> items) => _client.Call("extend", ContainerClient.EncodeAll(items, "A list item"));
+    public void Extend(IEnumerable<T> items) => _client.Write("extend", ContainerClient.EncodeAll(items, "A list item"));
 
     /// <summary>Inserts an item before <paramref name="index"/>.</summary>
     /// <param name="index">The position; beyond the end appends.</param>

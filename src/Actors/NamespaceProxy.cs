@@ -28,7 +28,7 @@ public sealed class NamespaceProxy : DynamicObject, ISharedObject<NamespaceProxy
     /// <typeparam name="T">The attribute's type.</typeparam>
     /// <param name="name">The attribute name.</param>
     /// <param name="value">The value.</param>
-    public void Set<T>(string name, T value) => _client.Call("set", Name(name), ContainerClient.Encode(value, $"Attribute {name}"));
+    public void Set<T>(string name, T value) => _client.Write("set", Name(name), ContainerClient.Encode(value, $"Attribute {name}"));
 
     /// <summary>Adds <paramref name="delta"/> to a numeric attribute atomically (missing: starts from 0); returns the new value.</summary>
     /// <typeparam name="T">The attribute's type.</typeparam>
@@ -62,7 +62,7 @@ public sealed class NamespaceProxy : DynamicObject, ISharedObject<NamespaceProxy
     /// <inheritdoc/>
     public override bool TrySetMember(SetMemberBinder binder, object? value)
     {
-        _client.Call("set", Name(binder.Name), Multiprocessing.Internal.Serialization.ValueCodec.Serialize(
+        _client.Write("set", Name(binder.Name), Multiprocessing.Internal.Serialization.ValueCodec.Serialize(
             value?.GetType() ?? typeof(object), value, $"Attribute {binder.Name}"));
         return true;
     }

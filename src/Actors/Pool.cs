@@ -257,6 +257,9 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         {
             throw new InvalidOperationException("Pool not running: it was closed or terminated; create a new Pool (P-51).");
         }
+
+        // Submitting work is a synchronization point: the tasks see every earlier write of this process.
+        Internal.Sharing.Caller.DrainWrites();
     }
 
     private AsyncResult<TResult> SubmitApply<TArgs, TResult>(

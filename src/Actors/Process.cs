@@ -116,6 +116,8 @@ public sealed class Process
             throw new InvalidOperationException("Daemonic processes are not allowed to have children (PR-13, P-08).");
         }
 
+        // Starting a process is a synchronization point: the child sees every earlier write of this process.
+        Internal.Sharing.Caller.DrainWrites();
         var id = Children.NextId();
         var token = Guid.NewGuid().ToString("N");
         var target = new ProcessProtocol.RunTarget(_target, _args, Name, _daemon, Current.Name, Environment.ProcessId);

@@ -21,7 +21,7 @@ public sealed class ValueProxy<T> : ISharedObject<ValueProxy<T>>
     public T Value
     {
         get => ContainerClient.Decode<T>(_client.Call("get"));
-        set => _client.Call("set", Encode(value));
+        set => _client.Write("set", Encode(value));
     }
 
     /// <summary>Adds <paramref name="delta"/> atomically and returns the new value.</summary>

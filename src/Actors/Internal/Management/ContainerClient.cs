@@ -17,6 +17,17 @@ internal readonly struct ContainerClient(IActorRef actor, string kind)
         return Caller.Check(Caller.Call(target, id => new ManagerProtocol.Invoke(id, method, args), $"{kind}.{method}"), Origin(target));
     }
 
+    /// <summary>
+    /// A write that cannot fail for valid arguments (set, append, update): sent without waiting for its answer.
+    /// The process's next call on any object, pool submission, process start and exit first wait for it and raise
+    /// its failure (release consistency, as queue puts).
+    /// </summary>
+    public void Write(string method, params byte[][] args)
+    {
+        var target = actor;
+        Caller.SendWrite(target, id => new ManagerProtocol.Invoke(id, method, args), $"{kind}.{method}");
+    }
+
     public async Task<IReply> CallAsync(string method, CancellationToken cancellationToken, params byte[][] args)
     {
         var target = actor;

@@ -20,6 +20,10 @@ internal static class Caller
     private const int MaxPendingWrites = 4096;
     private static readonly System.Collections.Generic.Queue<Task<IReply>> Writes = new();
     private static long _lastId;
+    private static IActorRef? _lastWriteTarget;
+    private static volatile bool _writeFailed;
+    private static readonly ConcurrentDictionary<IActorRef, bool> Dead = new();
+    private static readonly ConcurrentDictionary<Address, bool> GoneAddresses = new();
 
     /// <summary>This process's reply actor: the identity of this process for shared objects (lock owners, consumers).</summary>
     public static IActorRef Self => ReplyActor.Value;
@@ -80,6 +84,31 @@ internal static class Caller
     /// </summary>
     public static void SendWrite(IActorRef target, Func<long, IRequest> request, string what)
     {
+        // A write to an object known to be gone fails at once, and a failure of an earlier write is raised now.
+        if (Dead.ContainsKey(target) || GoneAddresses.ContainsKey(target.Path.Address))
+        {
+            throw Unavailable(what, target);
+        }
+
+        if (_writeFailed)
+        {
+            DrainWrites();
+        }
+
+        // Writes to one object keep their order by themselves (one sender, one mailbox). A write to another object
+        // first waits for the earlier ones, so no process can see a later write before an earlier one.
+        bool otherTarget;
+        lock (Writes)
+        {
+            otherTarget = Writes.Count > 0 && !Equals(_lastWriteTarget, target);
+            _lastWriteTarget = target;
+        }
+
+        if (otherTarget)
+        {
+            DrainWrites();
+        }
+
         var proof = KeyRing.EnsureAsync(target);
         if (!proof.IsCompletedSuccessfully)
         {
@@ -87,6 +116,7 @@ internal static class Caller
         }
 
         var (_, pending) = Send(target, request, what, Self);
+        pending.IsWrite = true;
         int count;
         lock (Writes)
         {
@@ -125,6 +155,14 @@ internal static class Caller
             catch (Exception ex)
             {
                 first ??= ex;
+            }
+        }
+
+        lock (Writes)
+        {
+            if (Writes.Count == 0)
+            {
+                _writeFailed = false;
             }
         }
 
@@ -194,6 +232,9 @@ internal static class Caller
         public string What { get; } = what;
 
         public TaskCompletionSource<IReply> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Sent by <see cref="SendWrite"/>: nobody waits for it now, so its failure is flagged for the next call.</summary>
+        public bool IsWrite { get; set; }
     }
 
     private sealed class CallerActor : ReceiveActor
@@ -212,6 +253,11 @@ internal static class Caller
                     }
                     else
                     {
+                        if (reply is Failed && pending.IsWrite)
+                        {
+                            _writeFailed = true;
+                        }
+
                         pending.Completion.TrySetResult(reply);
                     }
                 }
@@ -230,6 +276,7 @@ internal static class Caller
             Receive<AddressGone>(gone =>
             {
                 _gone.Add(gone.Address);
+                GoneAddresses[gone.Address] = true;
                 foreach (var target in Calls.Values.Select(p => p.Target).Where(t => t.Path.Address.Equals(gone.Address)).Distinct().ToList())
                 {
                     FailCallsTo(target);
@@ -241,10 +288,12 @@ internal static class Caller
         private static void FailCallsTo(IActorRef target)
         {
             Watched.TryRemove(target, out _);
+            Dead[target] = true;
             foreach (var (id, pending) in Calls)
             {
                 if (Equals(pending.Target, target) && Calls.TryRemove(id, out _))
                 {
+                    _writeFailed |= pending.IsWrite;
                     pending.Completion.TrySetException(Unavailable(pending.What, target));
                 }
             }
