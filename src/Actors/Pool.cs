@@ -360,16 +360,9 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         }
     }
 
-    private byte[] CheckSize(byte[] chunk, FunctionSpec spec)
+    private static byte[] CheckSize(byte[] chunk, FunctionSpec spec)
     {
-        if (chunk.Length > _settings.MaxMessageBytes)
-        {
-            throw new TaskSerializationException(
-                $"A chunk of {spec.DisplayName} encodes to {chunk.Length} bytes, more than multiprocessing.pool.max-message-bytes " +
-                $"({_settings.MaxMessageBytes}). Use a smaller chunksize, or raise that key together with " +
-                "multiprocessing.runtime.akka.remote.dot-netty.tcp.maximum-frame-size.");
-        }
-
+        Internal.Serialization.MessageLimit.Check(chunk.Length, $"A chunk of {spec.DisplayName}'s arguments", "Use a smaller chunksize.");
         return chunk;
     }
 
