@@ -63,9 +63,19 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
                 nameof(options), options.MaxTasksPerChild, "maxTasksPerChild must be a positive number or null for unlimited (P-03).");
         }
 
+        if (options.MaxRetries is < 1)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options), options.MaxRetries, "MaxRetries must be 1 or more (1 = a chunk whose worker died is not run again), or null for the default.");
+        }
+
         var (initializer, initArgs) = DescribeInitializer(options.Initializer, options.InitializerArgs);
         Processes = processes;
         _settings = PoolSettings.Create(MultiprocessingRuntime.Config);
+        if (options.MaxRetries is { } maxRetries)
+        {
+            _settings = _settings with { MaxRetries = maxRetries };
+        }
         var id = Interlocked.Increment(ref _count);
         _resultThread = new ResultThread($"multiprocessing-pool-{id}-results");
         var launch = new PoolLaunch(processes, options.MaxTasksPerChild, initializer, initArgs);

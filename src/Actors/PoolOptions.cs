@@ -24,4 +24,11 @@ public sealed class PoolOptions
     /// <summary>Chunks a worker runs before it is replaced by a fresh process (P-60); a chunk counts as one task.</summary>
     /// <value>Default: unlimited. Must be at least 1.</value>
     public int? MaxTasksPerChild { get; set; }
+
+    /// <summary>
+    /// How many workers may die while holding a chunk before its tasks fail with <see cref="WorkerLostException"/>
+    /// (1 = never run again). Raise it where workers are expected to be killed, as in a chaos test.
+    /// </summary>
+    /// <value>Default: <c>multiprocessing.pool.max-retries</c> (3). Must be at least 1.</value>
+    public int? MaxRetries { get; set; }
 }

@@ -6,6 +6,7 @@ var examples = new Dictionary<string, (string Purpose, Func<string[], int> Run)>
     ["pool-methods"] = ("every method of Python's multiprocessing.Pool, on worker processes", _ => PoolMethods.Run()),
     ["manager"] = ("a Manager's shared dict and list filled by a pool of worker processes", _ => ManagerExample.Run()),
     ["process"] = ("Process workers sharing a Queue, a Manager dict and an RLock", _ => ProcessExample.Run()),
+    ["chaos"] = ("SIGKILLed workers, manager clients and queue consumers; every result checked: chaos [--short]", Chaos.Run),
     ["primes"] = ("CPU-bound Map over worker processes and its speed-up: primes [limit] [processes]", Primes.Run),
 };
 
