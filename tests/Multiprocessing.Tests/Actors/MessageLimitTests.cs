@@ -81,7 +81,8 @@ public sealed class MessageLimitTests
             () => dict.Update([new("a", new byte[Oversized / 2]), new("b", new byte[Oversized / 2])]));
         var extend = Assert.Throws<TaskSerializationException>(() => list.Extend([new byte[Oversized / 2], new byte[Oversized / 2]]));
         var value = Assert.Throws<TaskSerializationException>(() => manager.Value(new byte[Oversized]));
-        Assert.All(new[] { set, update, extend, value }, e => Assert.Contains(Key, e.Message, StringComparison.Ordinal));
+        var initial = Assert.Throws<TaskSerializationException>(() => manager.List([new byte[Oversized / 2], new byte[Oversized / 2]]));
+        Assert.All(new[] { set, update, extend, value, initial }, e => Assert.Contains(Key, e.Message, StringComparison.Ordinal));
         Assert.Equal(["small"], Bounded(() => dict.Keys()));
         Assert.Equal(0, Bounded(() => list.Count));
 
