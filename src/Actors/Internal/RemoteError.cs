@@ -12,6 +12,16 @@ internal sealed record RemoteError(
     [property: Key(2)] string Text,
     [property: Key(3)] string? StackTrace)
 {
+    /// <summary>
+    /// The longest message, text or stack an error carries (characters). An error travels in one message between
+    /// processes; a longer one (an exception built around a huge string) is cut, never dropped with its task.
+    /// </summary>
+    internal const int MaxChars = 256 * 1024;
+
+    /// <summary>An upper bound of the encoded size (UTF-8 takes at most 3 bytes per UTF-16 character).</summary>
+    [IgnoreMember]
+    public long MaxEncodedBytes => 3L * (TypeName.Length + Message.Length + Text.Length + (StackTrace?.Length ?? 0));
+
     public static RemoteError From(Exception exception)
     {
         if (exception is TargetInvocationException { InnerException: { } inner })
@@ -22,10 +32,15 @@ internal sealed record RemoteError(
         var type = exception.GetType();
         return new RemoteError(
             type.AssemblyQualifiedName ?? type.FullName ?? type.Name,
-            exception.Message,
-            exception.ToString(),
-            exception.StackTrace);
+            Cap(exception.Message),
+            Cap(exception.ToString()),
+            exception.StackTrace is { } stack ? Cap(stack) : null);
     }
+
+    private static string Cap(string text) =>
+        text.Length <= MaxChars
+            ? text
+            : $"{text[..MaxChars]}… ({text.Length - MaxChars} more characters cut: an error crosses processes in one message)";
 
     /// <summary>
     /// Rebuilds the exception with its original type where that type can be constructed from a message (and, where

@@ -32,6 +32,20 @@ public sealed class MessageLimitTests
     }
 
     [Fact]
+    public void Pool_task_raising_an_exception_with_a_huge_message_fails_with_that_exception_cut_to_size()
+    {
+        // The error travels in one message too: a 40-million-character message is cut, not dropped with its task.
+        using var pool = new Pool(1);
+
+        var error = Assert.Throws<InvalidOperationException>(() => Bounded(() => pool.Apply(LimitTargets.RaiseHuge, Oversized)));
+
+        Assert.StartsWith("xxxx", error.Message, StringComparison.Ordinal);
+        Assert.Contains("characters cut", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Length < 1_000_000, $"the message has {error.Message.Length} characters");
+        Assert.Equal(9, Bounded(() => pool.Apply(TaskFunctions.Square, 3)));
+    }
+
+    [Fact]
     public void Pool_argument_that_is_too_large_fails_at_the_call()
     {
         using var pool = new Pool(1);
@@ -112,4 +126,6 @@ public static class LimitTargets
     public static int Length(byte[] bytes) => bytes.Length;
 
     public static void Consume(byte[] bytes) => GC.KeepAlive(bytes);
+
+    public static int RaiseHuge(int length) => throw new InvalidOperationException(new string('x', length));
 }

@@ -125,7 +125,7 @@ internal sealed class WorkerActor : ReceiveActor
             foreach (var chunk in _chunks.GetConsumingEnumerable())
             {
                 var result = RunOne(chunk);
-                var size = result.Results?.Length ?? 0;
+                var size = result.Results?.Length ?? result.Error?.MaxEncodedBytes ?? 0;
                 lock (_gate)
                 {
                     // Results travel together only while they fit one message (max-message-bytes); a larger batch
