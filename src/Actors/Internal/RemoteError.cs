@@ -13,10 +13,11 @@ internal sealed record RemoteError(
     [property: Key(3)] string? StackTrace)
 {
     /// <summary>
-    /// The longest message, text or stack an error carries (characters). An error travels in one message between
-    /// processes; a longer one (an exception built around a huge string) is cut, never dropped with its task.
+    /// The longest message, text or stack an error carries, in characters: a twelfth of
+    /// <c>multiprocessing.runtime.max-message-bytes</c>, so the three together fit one message even at 3 UTF-8 bytes a
+    /// character. A longer one (an exception built around a huge string) is cut, never dropped with its task.
     /// </summary>
-    internal const int MaxChars = 256 * 1024;
+    internal static long MaxChars => Serialization.MessageLimit.MaxBytes / 12;
 
     /// <summary>An upper bound of the encoded size (UTF-8 takes at most 3 bytes per UTF-16 character).</summary>
     [IgnoreMember]
@@ -37,10 +38,17 @@ internal sealed record RemoteError(
             exception.StackTrace is { } stack ? Cap(stack) : null);
     }
 
-    private static string Cap(string text) =>
-        text.Length <= MaxChars
-            ? text
-            : $"{text[..MaxChars]}… ({text.Length - MaxChars} more characters cut: an error crosses processes in one message)";
+    private static string Cap(string text)
+    {
+        // Short texts (nearly all) are kept without reading the limit.
+        if (text.Length <= 64 * 1024 || text.Length <= MaxChars)
+        {
+            return text;
+        }
+
+        var keep = (int)MaxChars;
+        return $"{text[..keep]}… ({text.Length - keep} more characters cut: an error crosses processes in one message)";
+    }
 
     /// <summary>
     /// Rebuilds the exception with its original type where that type can be constructed from a message (and, where
