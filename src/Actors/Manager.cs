@@ -376,6 +376,9 @@ public sealed class Manager : IDisposable, IAsyncDisposable
             throw new ObjectDisposedException(nameof(Manager), "The manager has shut down (M-06).");
         }
 
+        // Each initial value was checked when it was encoded; together they may still be too large for one message.
+        Internal.Serialization.MessageLimit.Check(
+            args.Sum(a => (long)a.Length), $"The initial contents of the manager's {kind}", "Create it smaller, then add the rest in several calls.");
         var reply = Caller.Check(
             Caller.Call(_manager, id => new ManagerProtocol.CreateObject(id, kind, args), $"Manager.{kind}"),
             $"manager process {Pid}");

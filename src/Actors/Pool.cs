@@ -83,9 +83,19 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
                 nameof(options), options.MaxTasksPerChild, "maxTasksPerChild must be a positive number or null for unlimited (P-03).");
         }
 
+        if (options.MaxRetries is < 1)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options), options.MaxRetries, "MaxRetries must be 1 or more (1 = a chunk whose worker died is not run again), or null for the default.");
+        }
+
         var (initializer, initArgs) = DescribeInitializer(options.Initializer, options.InitializerArgs);
         Processes = processes;
         _settings = PoolSettings.Create(MultiprocessingRuntime.Config);
+        if (options.MaxRetries is { } maxRetries)
+        {
+            _settings = _settings with { MaxRetries = maxRetries };
+        }
         var id = Interlocked.Increment(ref _count);
         _resultThread = new ResultThread($"multiprocessing-pool-{id}-results");
         var launch = new PoolLaunch(processes, options.MaxTasksPerChild, initializer, initArgs);
@@ -441,16 +451,9 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         }
     }
 
-    private byte[] CheckSize(byte[] chunk, FunctionSpec spec)
+    private static byte[] CheckSize(byte[] chunk, FunctionSpec spec)
     {
-        if (chunk.Length > _settings.MaxMessageBytes)
-        {
-            throw new TaskSerializationException(
-                $"A chunk of {spec.DisplayName} encodes to {chunk.Length} bytes, more than multiprocessing.pool.max-message-bytes " +
-                $"({_settings.MaxMessageBytes}). Use a smaller chunksize, or raise that key together with " +
-                "multiprocessing.runtime.akka.remote.dot-netty.tcp.maximum-frame-size.");
-        }
-
+        Internal.Serialization.MessageLimit.Check(chunk.Length, $"A chunk of {spec.DisplayName}'s arguments", "Use a smaller chunksize.");
         return chunk;
     }
 

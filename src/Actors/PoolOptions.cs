@@ -26,6 +26,13 @@ public sealed class PoolOptions
     public int? MaxTasksPerChild { get; set; }
 
     /// <summary>
+    /// How many workers may die while holding a chunk before its tasks fail with <see cref="WorkerLostException"/>
+    /// (1 = never run again). Raise it where workers are expected to be killed, as in a chaos test.
+    /// </summary>
+    /// <value>Default: <c>multiprocessing.pool.max-retries</c> (3). Must be at least 1.</value>
+    public int? MaxRetries { get; set; }
+
+    /// <summary>
     /// The <c>host:port</c> of an <c>mp host</c> node: the pool runs on the worker processes of the cluster's worker
     /// nodes instead of local ones. Requires <see cref="AuthKey"/>. See also <see cref="Pool.Connect(string, byte[], PoolOptions?)"/>.
     /// </summary>

@@ -12,6 +12,17 @@ internal sealed record RemoteError(
     [property: Key(2)] string Text,
     [property: Key(3)] string? StackTrace)
 {
+    /// <summary>
+    /// The longest message, text or stack an error carries, in characters: a twelfth of
+    /// <c>multiprocessing.runtime.max-message-bytes</c>, so the three together fit one message even at 3 UTF-8 bytes a
+    /// character. A longer one (an exception built around a huge string) is cut, never dropped with its task.
+    /// </summary>
+    internal static long MaxChars => Serialization.MessageLimit.MaxBytes / 12;
+
+    /// <summary>An upper bound of the encoded size (UTF-8 takes at most 3 bytes per UTF-16 character).</summary>
+    [IgnoreMember]
+    public long MaxEncodedBytes => 3L * (TypeName.Length + Message.Length + Text.Length + (StackTrace?.Length ?? 0));
+
     public static RemoteError From(Exception exception)
     {
         if (exception is TargetInvocationException { InnerException: { } inner })
@@ -22,9 +33,21 @@ internal sealed record RemoteError(
         var type = exception.GetType();
         return new RemoteError(
             type.AssemblyQualifiedName ?? type.FullName ?? type.Name,
-            exception.Message,
-            exception.ToString(),
-            exception.StackTrace);
+            Cap(exception.Message),
+            Cap(exception.ToString()),
+            exception.StackTrace is { } stack ? Cap(stack) : null);
+    }
+
+    private static string Cap(string text)
+    {
+        // Short texts (nearly all) are kept without reading the limit.
+        if (text.Length <= 64 * 1024 || text.Length <= MaxChars)
+        {
+            return text;
+        }
+
+        var keep = (int)MaxChars;
+        return $"{text[..keep]}… ({text.Length - keep} more characters cut: an error crosses processes in one message)";
     }
 
     /// <summary>

@@ -375,6 +375,28 @@ public sealed class PoolLifecycleTests
         Assert.Equal(9, pool.ApplyAsync(TaskFunctions.Square, 3).Get(TestTimeout));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    public void PoolOptions_MaxRetries_sets_how_many_worker_deaths_a_chunk_survives(int maxRetries)
+    {
+        // The default (3) comes from multiprocessing.pool.max-retries; a chaos run raises it, a strict caller lowers it.
+        using var pool = new Pool(new PoolOptions { Processes = 1, MaxRetries = maxRetries });
+
+        var ex = Assert.Throws<WorkerLostException>(() => pool.ApplyAsync(TaskFunctions.ExitProcess, 7).Get(TestTimeout));
+
+        Assert.Contains($"{maxRetries} times", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(9, pool.ApplyAsync(TaskFunctions.Square, 3).Get(TestTimeout));
+    }
+
+    [Fact]
+    public void PoolOptions_MaxRetries_below_1_is_refused()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new Pool(new PoolOptions { Processes = 1, MaxRetries = 0 }));
+
+        Assert.Contains("MaxRetries", ex.Message, StringComparison.Ordinal);
+    }
+
     private static void AssertRejectsWork(Pool pool)
     {
         var ex = Assert.Throws<InvalidOperationException>(() => pool.ApplyAsync(TaskFunctions.Square, 1));

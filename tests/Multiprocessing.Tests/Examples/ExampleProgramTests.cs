@@ -29,6 +29,37 @@ public sealed class ExampleProgramTests
     }
 
     [Fact]
+    public async Task Chaos_example_short_form_survives_its_kills_with_every_result_exactly_once()
+    {
+        // The chaos suite checks itself (results exactly once, no orphan); this also checks that it really killed.
+        using var example = OsProcesses.StartExample("chaos", "--short");
+        var stdout = example.StandardOutput.ReadToEndAsync();
+        var stderr = example.StandardError.ReadToEndAsync();
+        try
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(300));
+            await example.WaitForExitAsync(cancel.Token);
+        }
+        finally
+        {
+            if (!example.HasExited)
+            {
+                example.Kill(entireProcessTree: true);
+            }
+        }
+
+        var output = await stdout;
+        await stderr;
+        Assert.True(example.ExitCode == 0, output);
+        Assert.Contains("OK chaos", output, StringComparison.Ordinal);
+        Assert.Contains("children left at the end: 0", output, StringComparison.Ordinal);
+        var killed = output.Split('\n').Single(l => l.Contains("workers killed:", StringComparison.Ordinal));
+        var count = int.Parse(killed.Split(':')[1].Split(';')[0].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(count > 0, killed);
+        Assert.Contains("(exit code -9)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Workers_exit_within_5_seconds_when_the_driver_is_killed_mid_map()
     {
         // PR-15 target / pain point 19: SIGKILL of the driver must not leave orphans.

@@ -19,6 +19,11 @@ internal abstract class ContainerActor : ReceiveActor
             try
             {
                 reply = Handle(invoke.CallId, invoke.Method, invoke.Args);
+                if (reply is Data data)
+                {
+                    // A reply above the limit would be dropped by the transport and the caller would wait forever.
+                    Serialization.MessageLimit.Check(data.Value.Length, $"The answer to {invoke.Method}", "Read it in parts (slices, single keys).");
+                }
             }
             catch (Exception ex)
             {

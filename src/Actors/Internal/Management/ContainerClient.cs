@@ -13,6 +13,7 @@ internal readonly struct ContainerClient(IActorRef actor, string kind)
 
     public IReply Call(string method, params byte[][] args)
     {
+        CheckSize(method, args);
         var target = actor;
         return Caller.Check(Caller.Call(target, id => new ManagerProtocol.Invoke(id, method, args), $"{kind}.{method}"), Origin(target));
     }
@@ -30,10 +31,20 @@ internal readonly struct ContainerClient(IActorRef actor, string kind)
 
     public async Task<IReply> CallAsync(string method, CancellationToken cancellationToken, params byte[][] args)
     {
+        CheckSize(method, args);
         var target = actor;
         var reply = await Caller.CallAsync(target, id => new ManagerProtocol.Invoke(id, method, args), $"{kind}.{method}", cancellationToken)
             .ConfigureAwait(false);
         return Caller.Check(reply, Origin(target));
+    }
+
+    /// <summary>Each value was checked when it was encoded; several together (update, extend) may still be too large.</summary>
+    private void CheckSize(string method, byte[][] args)
+    {
+        if (args.Length > 1)
+        {
+            MessageLimit.Check(args.Sum(a => (long)a.Length), $"The arguments of {kind}.{method} together", "Send them in several calls.");
+        }
     }
 
     private string Origin(IActorRef target) => $"the manager's {kind} ({target.Path})";

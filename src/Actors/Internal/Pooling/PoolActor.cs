@@ -460,7 +460,8 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
                 {
                     job.ChunkFailed(chunk.Index, new WorkerLostException(
                         $"The worker process running chunk {chunk.Index} of {job.Function.DisplayName} died ({how}, {slot.Where}) " +
-                        $"{chunk.Attempts} times; the task is not run again (multiprocessing.pool.max-retries = {_settings.MaxRetries}).",
+                        $"{chunk.Attempts} times; the task is not run again (max-retries = {_settings.MaxRetries}: PoolOptions.MaxRetries " +
+                        "or multiprocessing.pool.max-retries).",
                         slot.Pid,
                         ExitCodeOf(how)));
                     ForgetIfComplete(job);

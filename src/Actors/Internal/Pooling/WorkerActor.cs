@@ -78,6 +78,7 @@ internal sealed class WorkerActor : ReceiveActor
         private readonly Dictionary<int, TaskRunner> _runners = [];
         private readonly object _gate = new();
         private List<ChunkResult> _done = [];
+        private long _doneBytes;
         private Timer? _flush;
 
         public void Enqueue(IReadOnlyList<ChunkTask> chunks)
@@ -124,9 +125,18 @@ internal sealed class WorkerActor : ReceiveActor
             foreach (var chunk in _chunks.GetConsumingEnumerable())
             {
                 var result = RunOne(chunk);
+                var size = result.Results?.Length ?? result.Error?.MaxEncodedBytes ?? 0;
                 lock (_gate)
                 {
+                    // Results travel together only while they fit one message (max-message-bytes); a larger batch
+                    // would be dropped by the transport and its tasks would never finish.
+                    if (_done.Count > 0 && _doneBytes + size > Serialization.MessageLimit.MaxBytes)
+                    {
+                        SendDone();
+                    }
+
                     _done.Add(result);
+                    _doneBytes += size;
                     if (_chunks.Count == 0 || _done.Count >= batchMax)
                     {
                         SendDone();
@@ -146,6 +156,7 @@ internal sealed class WorkerActor : ReceiveActor
             {
                 pool.Tell(new ChunkResults(workerId, _done), self);
                 _done = [];
+                _doneBytes = 0;
             }
         }
 
@@ -165,6 +176,10 @@ internal sealed class WorkerActor : ReceiveActor
                 }
 
                 var results = runner.RunChunk(chunk.Args);
+
+                // Python's MaybeEncodingError: a result that cannot travel fails its tasks instead of being lost.
+                Serialization.MessageLimit.Check(
+                    results.Length, $"A chunk of {runner.Name}'s results", "Return smaller values, or use a smaller chunksize.");
 
                 // Puts the task sent without waiting reach their queues before its result reaches the caller.
                 Sharing.Caller.DrainWrites();

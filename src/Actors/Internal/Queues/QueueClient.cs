@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Multiprocessing.Internal.Runtime;
 using Multiprocessing.Internal.Serialization;
 using Multiprocessing.Internal.Sharing;
 using static Multiprocessing.Internal.Queues.QueueProtocol;
@@ -14,30 +13,12 @@ namespace Multiprocessing.Internal.Queues;
 /// </summary>
 internal static class QueueClient
 {
-    /// <summary>Room left in one remoting frame for the envelope around an item (paths, manifest, call id).</summary>
-    private const long EnvelopeBytes = 64 * 1024;
-
-    private static readonly Lazy<long> MaxItemBytes = new(() =>
-        (MultiprocessingRuntime.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? 128_000) - EnvelopeBytes);
-
     /// <summary>The error for Put and Get on a queue object after <c>Close()</c> (Q-09, SQ-03).</summary>
     public static InvalidOperationException Closed() =>
         new("Queue is closed: Close() was called on this queue object, so it refuses Put and Get (Q-09).");
 
     /// <summary>Encodes an item in the caller, so an unserializable or oversized item fails at the call (Q-08 target, SQ-02).</summary>
-    public static byte[] Encode<T>(T item)
-    {
-        var bytes = ValueCodec.Serialize(item, "The item put on the queue");
-        if (bytes.Length > MaxItemBytes.Value)
-        {
-            throw new TaskSerializationException(
-                $"The item put on the queue of type {ValueCodec.Describe(item?.GetType() ?? typeof(T))} encodes to {bytes.Length} bytes, " +
-                $"more than one message between processes may carry ({MaxItemBytes.Value} bytes: " +
-                "akka.remote.dot-netty.tcp.maximum-frame-size less 64 KiB). Put smaller items, or raise that key.");
-        }
-
-        return bytes;
-    }
+    public static byte[] Encode<T>(T item) => ValueCodec.Serialize(item, "The item put on the queue");
 
     /// <summary>
     /// Puts an encoded item into an unbounded queue without waiting for the acknowledgement. Items of one process keep

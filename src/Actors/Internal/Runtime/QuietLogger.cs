@@ -16,11 +16,39 @@ internal sealed class QuietLogger : ReceiveActor, IRequiresMessageQueue<ILoggerM
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
         Receive<LogEvent>(e =>
         {
-            if (!IsDisassociationNoise(e))
+            if (DescribeBadInput(e) is { } line)
+            {
+                Console.Error.WriteLine(line);
+            }
+            else if (!IsDisassociationNoise(e))
             {
                 Console.Error.WriteLine(e.ToString());
             }
         });
+    }
+
+    /// <summary>
+    /// An inbound connection that sent bytes which are not Akka's protocol (a stray client, a port scanner, a broken
+    /// peer): Akka.Remote closes only that connection and logs an error with a stack trace. One line says the same.
+    /// </summary>
+    internal static string? DescribeBadInput(LogEvent e)
+    {
+        if (e is not Error)
+        {
+            return null;
+        }
+
+        for (var ex = e.Cause; ex is not null; ex = ex.InnerException)
+        {
+            if (ex.GetType().FullName is "DotNetty.Codecs.TooLongFrameException" or "DotNetty.Codecs.CorruptedFrameException"
+                or "Akka.Remote.Transport.PduCodecException" or "Google.Protobuf.InvalidProtocolBufferException")
+            {
+                return $"[WARNING][{e.Timestamp:MM/dd/yyyy HH:mm:ss.fff}Z][{e.LogSource}] Closed a connection that sent data which is not " +
+                    $"Akka's protocol ({ex.GetType().Name}: {ex.Message}); other connections are not affected. {e.Message}";
+            }
+        }
+
+        return null;
     }
 
     internal static bool IsDisassociationNoise(LogEvent e)
@@ -39,6 +67,7 @@ internal sealed class QuietLogger : ReceiveActor, IRequiresMessageQueue<ILoggerM
         return text.Contains("Disassociated", StringComparison.Ordinal)
             || text.StartsWith("Detected unreachable", StringComparison.Ordinal)
             || text.StartsWith("Unable to REMOVE channel", StringComparison.Ordinal)
+            || text.StartsWith("Tried to associate with unreachable remote address", StringComparison.Ordinal)
             || (text.StartsWith("Association to", StringComparison.Ordinal) && text.Contains("quarantined", StringComparison.Ordinal))
             || (text.StartsWith("swallowing exception during message send", StringComparison.Ordinal)
                 && e.Cause?.Message.Contains("Remoting is not running", StringComparison.Ordinal) == true)

@@ -15,7 +15,10 @@ internal static class ValueCodec
         .WithResolver(CompositeResolver.Create(Sharing.SharedObjectResolver.Instance, ContractlessStandardResolver.Instance))
         .WithSecurity(MessagePackSecurity.TrustedData);
 
-    /// <summary>Writes one value, turning any failure into a <see cref="TaskSerializationException"/>.</summary>
+    /// <summary>
+    /// Writes one value, turning any failure into a <see cref="TaskSerializationException"/>. The caller checks the
+    /// size of the whole message (<see cref="MessageLimit"/>); <see cref="Serialize{T}"/> does so itself.
+    /// </summary>
     public static void Write<T>(ref MessagePackWriter writer, T value, string what)
     {
         Guard<T>(value, what);
@@ -41,6 +44,7 @@ internal static class ValueCodec
         var writer = new MessagePackWriter(buffer);
         Write(ref writer, value, what);
         writer.Flush();
+        MessageLimit.Check(buffer.WrittenCount, $"{what} of type {Describe(value?.GetType() ?? typeof(T))}");
         return buffer.WrittenSpan.ToArray();
     }
 
@@ -54,15 +58,19 @@ internal static class ValueCodec
 
     public static byte[] Serialize(Type type, object? value, string what)
     {
+        byte[] bytes;
         try
         {
-            return MessagePackSerializer.Serialize(type, value, Options);
+            bytes = MessagePackSerializer.Serialize(type, value, Options);
         }
         catch (Exception ex)
         {
             throw new TaskSerializationException(
                 $"{what} of type {Describe(value?.GetType() ?? type)} cannot be serialized: {Unwrap(ex).Message}", ex);
         }
+
+        MessageLimit.Check(bytes.Length, $"{what} of type {Describe(value?.GetType() ?? type)}");
+        return bytes;
     }
 
     /// <summary>Refuses values that MessagePack would walk reflectively into nonsense (delegates, reflection objects).</summary>
