@@ -82,7 +82,8 @@ public static class PoolMethods
             Console.WriteLine($"starmap_async(add, ...).get() = [{string.Join(", ", starmapAsync)}]");
             Check("starmap_async", starmapAsync.SequenceEqual([3, 7, 11]));
 
-            // Which worker processes ran tasks: slow tasks, one per chunk, reach every worker.
+            // Which worker processes ran tasks: once every worker is up, slow tasks, one per chunk, reach each of them.
+            pool.WaitReady(TimeSpan.FromSeconds(60));
             pids.UnionWith(pool.Map(SlowPid, Enumerable.Range(0, 4 * pool.Processes), chunksize: 1));
 
             pool.Close();
