@@ -20,6 +20,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
     private readonly IActorRef _actor;
     private readonly CancellationTokenSource _closing = new();
     private readonly CancellationTokenSource _terminating = new();
+    private readonly ChunkLimits _limits;
     private int _phase;
 
     /// <summary>Starts a pool of worker processes.</summary>
@@ -63,12 +64,20 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
                 nameof(options), options.MaxTasksPerChild, "maxTasksPerChild must be a positive number or null for unlimited (P-03).");
         }
 
+        TaskLimits.Validate(options.TaskTimeout, options.TaskHardTimeout, "PoolOptions:", nameof(options));
+        if (options.MaxMemoryPerChild is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options), options.MaxMemoryPerChild, "MaxMemoryPerChild is in bytes and must be positive, or null for unlimited.");
+        }
+
         var (initializer, initArgs) = DescribeInitializer(options.Initializer, options.InitializerArgs);
         Processes = processes;
+        _limits = new ChunkLimits(options.TaskTimeout, options.TaskHardTimeout);
         _settings = PoolSettings.Create(MultiprocessingRuntime.Config);
         var id = Interlocked.Increment(ref _count);
         _resultThread = new ResultThread($"multiprocessing-pool-{id}-results");
-        var launch = new PoolLaunch(processes, options.MaxTasksPerChild, initializer, initArgs);
+        var launch = new PoolLaunch(processes, options.MaxTasksPerChild, initializer, initArgs, options.MaxMemoryPerChild);
         _actor = MultiprocessingRuntime.System.ActorOf(
             PoolActor.Props(_settings, launch, launcher ?? ProcessWorkerLauncher.Instance, _state),
             $"pool-{id}");
@@ -182,14 +191,15 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
     }
 
     private AsyncResult<TResult> SubmitApply<TArgs, TResult>(
-        Delegate function, ArgsShape shape, TArgs args, Action<TResult>? callback, Action<Exception>? errorCallback)
+        Delegate function, ArgsShape shape, TArgs args, Action<TResult>? callback, Action<Exception>? errorCallback, TaskLimits? limits = null)
     {
         EnsureRunning();
+        var effective = Limits(limits);
         var spec = FunctionSpec.Create(function, typeof(TArgs), typeof(TResult), shape, "func");
         var chunk = CheckSize(ChunkBuilder.Encode([args], 0, spec.DisplayName), spec);
         var result = new AsyncResult<TResult>(_resultThread, callback, errorCallback);
         var job = new ApplyJob<TResult>(spec, result);
-        _actor.Tell(new PoolProtocol.Submit(job, [new PoolProtocol.PendingChunk(0, chunk)]));
+        _actor.Tell(new PoolProtocol.Submit(job, [new PoolProtocol.PendingChunk(0, chunk)], effective));
         return result;
     }
 
@@ -199,10 +209,12 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         IEnumerable<TArgs> items,
         int? chunksize,
         Action<IReadOnlyList<TResult>>? callback,
-        Action<Exception>? errorCallback)
+        Action<Exception>? errorCallback,
+        TaskLimits? limits = null)
     {
         EnsureRunning();
         ArgumentNullException.ThrowIfNull(items);
+        var effective = Limits(limits);
         ValidateChunksize(chunksize);
         var spec = FunctionSpec.Create(function, typeof(TArgs), typeof(TResult), shape, "func");
 
@@ -222,17 +234,18 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         var job = new MapJob<TResult>(spec, result, offsets, list.Count);
         if (chunks.Count > 0)
         {
-            _actor.Tell(new PoolProtocol.Submit(job, chunks));
+            _actor.Tell(new PoolProtocol.Submit(job, chunks, effective));
         }
 
         return result;
     }
 
     private ResultIterator<TResult> SubmitImap<TArgs, TResult>(
-        Delegate function, ArgsShape shape, IEnumerable<TArgs> items, int chunksize, bool ordered)
+        Delegate function, ArgsShape shape, IEnumerable<TArgs> items, int chunksize, bool ordered, TaskLimits? limits = null)
     {
         EnsureRunning();
         ArgumentNullException.ThrowIfNull(items);
+        var effective = Limits(limits);
         ValidateChunksize(chunksize);
         var spec = FunctionSpec.Create(function, typeof(TArgs), typeof(TResult), shape, "func");
         var window = new SemaphoreSlim(_settings.ImapBufferPerWorker * Processes);
@@ -241,7 +254,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
 
         // Registered now, from the caller's thread, so a Close() right after this call still lets the job finish.
         _actor.Tell(new PoolProtocol.Submit(job, []));
-        var feeder = new Thread(() => Feed(job, spec, items, chunksize, window))
+        var feeder = new Thread(() => Feed(job, spec, items, chunksize, window, effective))
         {
             IsBackground = true,
             Name = $"multiprocessing-imap-{job.Id}-input",
@@ -254,7 +267,8 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
     /// Reads an imap input lazily, at most a window of unconsumed chunks ahead of the caller (P-47 target). Chunks
     /// that fit the window at once are sent together.
     /// </summary>
-    private void Feed<TArgs, TResult>(ImapJob<TResult> job, FunctionSpec spec, IEnumerable<TArgs> items, int chunksize, SemaphoreSlim window)
+    private void Feed<TArgs, TResult>(
+        ImapJob<TResult> job, FunctionSpec spec, IEnumerable<TArgs> items, int chunksize, SemaphoreSlim window, ChunkLimits limits)
     {
         const int MaxBatch = 64;
         var index = 0;
@@ -265,7 +279,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         {
             if (batch.Count > 0)
             {
-                _actor.Tell(new PoolProtocol.Submit(job, batch));
+                _actor.Tell(new PoolProtocol.Submit(job, batch, limits));
                 batch = [];
             }
         }
@@ -338,6 +352,20 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
             Flush();
             _actor.Tell(new PoolProtocol.InputEnd(job, index + 1, ex));
         }
+    }
+
+    /// <summary>The call's limits over the pool's.</summary>
+    private ChunkLimits Limits(TaskLimits? limits)
+    {
+        if (limits is null)
+        {
+            return _limits;
+        }
+
+        var soft = limits.Timeout ?? _limits.Soft;
+        var hard = limits.HardTimeout ?? _limits.Hard;
+        TaskLimits.Validate(soft, hard, "TaskLimits (with the pool's defaults):", nameof(limits));
+        return new ChunkLimits(soft, hard);
     }
 
     private int DefaultChunksize(int count)
