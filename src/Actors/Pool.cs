@@ -81,6 +81,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         _actor = MultiprocessingRuntime.System.ActorOf(
             PoolActor.Props(_settings, launch, launcher ?? ProcessWorkerLauncher.Instance, _state),
             $"pool-{id}");
+        Interrupts.Watch(this, Terminate);
     }
 
     private enum PoolPhase
@@ -119,7 +120,18 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
 
     /// <summary>Waits for the worker processes to exit after <see cref="Close"/> or <see cref="Terminate"/> (P-52).</summary>
     /// <exception cref="InvalidOperationException">The pool is still running: call <see cref="Close"/> or <see cref="Terminate"/> first.</exception>
-    public void Join() => JoinAsync().GetAwaiter().GetResult();
+    /// <exception cref="OperationCanceledException">Ctrl+C was pressed while waiting (<c>multiprocessing.runtime.handle-ctrl-c</c>).</exception>
+    public void Join()
+    {
+        try
+        {
+            JoinAsync(null, Interrupts.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (Interrupts.Requested)
+        {
+            throw Interrupts.Interrupted(null);
+        }
+    }
 
     /// <summary>The awaitable twin of <see cref="Join"/>.</summary>
     /// <param name="timeout">How long to wait; <see langword="null"/> waits until the workers exited.</param>
@@ -153,6 +165,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Terminate();
+        Interrupts.Unwatch(this);
         await _state.Stopped.WaitAsync(_settings.TerminateGrace + TimeSpan.FromSeconds(5)).ContinueWith(
             static _ => { },
             CancellationToken.None,
@@ -179,6 +192,11 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
 
     private void EnsureRunning()
     {
+        if (Interrupts.Requested)
+        {
+            throw Interrupts.Interrupted(null);
+        }
+
         if (_state.Broken is { } broken)
         {
             throw new BrokenPoolException(broken.Message, broken.InnerException);

@@ -1,3 +1,4 @@
+using Multiprocessing.Internal.Runtime;
 using System.Collections;
 
 namespace Multiprocessing;
@@ -36,7 +37,20 @@ public sealed class ResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>
     /// <returns>The next result.</returns>
     /// <exception cref="MultiprocessingTimeoutException">No result within <paramref name="timeout"/> (P-42); a later call can succeed.</exception>
     /// <exception cref="StopIterationException">Every result was consumed.</exception>
+    /// <exception cref="OperationCanceledException">Ctrl+C was pressed while waiting (<c>multiprocessing.runtime.handle-ctrl-c</c>).</exception>
     public T Next(TimeSpan? timeout = null)
+    {
+        try
+        {
+            return NextOrInterrupt(timeout);
+        }
+        catch (PoolTerminatedException terminated) when (Interrupts.Requested)
+        {
+            throw Interrupts.Interrupted(terminated);
+        }
+    }
+
+    private T NextOrInterrupt(TimeSpan? timeout)
     {
         AsyncResult.ValidateTimeout(timeout);
         var deadline = timeout is { } t ? DateTime.UtcNow + t : (DateTime?)null;
@@ -61,15 +75,27 @@ public sealed class ResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>
             if (deadline is { } d)
             {
                 var left = d - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero || !wait.Wait(left))
+                if (left <= TimeSpan.Zero || !WaitOrInterrupt(wait, left))
                 {
                     throw new MultiprocessingTimeoutException($"No result was ready within {timeout!.Value.TotalSeconds:0.###} s.");
                 }
             }
             else
             {
-                wait.Wait();
+                WaitOrInterrupt(wait, Timeout.InfiniteTimeSpan);
             }
+        }
+    }
+
+    private static bool WaitOrInterrupt(Task wait, TimeSpan timeout)
+    {
+        try
+        {
+            return wait.Wait(timeout, Interrupts.Token);
+        }
+        catch (OperationCanceledException) when (Interrupts.Requested)
+        {
+            throw Interrupts.Interrupted(null);
         }
     }
 

@@ -53,4 +53,42 @@ public sealed class ExampleProgramTests
             }
         }
     }
+
+    [Fact]
+    public async Task Ctrl_C_in_a_driver_blocked_in_Map_raises_one_OperationCanceledException_and_leaves_no_worker()
+    {
+        // Pain point 18: SIGINT cancels the blocked Map once, terminates the pool, and the program exits cleanly.
+        using var example = OsProcesses.StartExample("interrupt-probe");
+        try
+        {
+            var line = await OsProcesses.ReadLineStartingWithAsync(example, "worker pids:", TimeSpan.FromSeconds(60));
+            var pids = OsProcesses.ParsePids(line);
+            Assert.Equal(2, pids.Count);
+            await OsProcesses.ReadLineStartingWithAsync(example, "READY", TimeSpan.FromSeconds(30));
+            await Task.Delay(500);
+
+            OsProcesses.SendSigint(example.Id);
+
+            var rest = example.StandardOutput.ReadToEndAsync();
+            using (var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+            {
+                await example.WaitForExitAsync(cancel.Token);
+            }
+
+            var output = await rest;
+            Assert.Equal(0, example.ExitCode);
+            Assert.Equal(["CANCELLED 1"], output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("CANCELLED", StringComparison.Ordinal)));
+            Assert.Contains("OK interrupt-probe", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("NOT CANCELLED", output, StringComparison.Ordinal);
+            var alive = await OsProcesses.WaitAllGoneAsync(pids, TimeSpan.FromSeconds(5));
+            Assert.Empty(alive);
+        }
+        finally
+        {
+            if (!example.HasExited)
+            {
+                example.Kill(entireProcessTree: true);
+            }
+        }
+    }
 }
