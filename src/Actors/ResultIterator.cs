@@ -1,5 +1,5 @@
-using Multiprocessing.Internal.Runtime;
 using System.Collections;
+using Multiprocessing.Internal.Runtime;
 
 namespace Multiprocessing;
 
