@@ -6,6 +6,7 @@ namespace Multiprocessing.Examples;
 /// An internal check of Ctrl+C handling (pain point 18), run by the tests: starts two workers, prints their pids and
 /// "READY", then blocks in <c>Map</c> on long tasks. Ctrl+C (SIGINT) must end that Map with one
 /// <see cref="OperationCanceledException"/> ("CANCELLED 1"), stop the workers, and let the program end with 0.
+/// With <c>--hold</c> it then waits (printing "HOLDING") so a second Ctrl+C can end it at once.
 /// </summary>
 public static class InterruptProbe
 {
@@ -15,7 +16,7 @@ public static class InterruptProbe
         return Environment.ProcessId;
     }
 
-    public static int Run()
+    public static int Run(string[] args)
     {
         var cancelled = 0;
         using (var pool = new Pool(2))
@@ -40,6 +41,12 @@ public static class InterruptProbe
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CANCELLED {cancelled}"));
+        if (args.Contains("--hold"))
+        {
+            Console.WriteLine("HOLDING");
+            Thread.Sleep(TimeSpan.FromMinutes(2));
+        }
+
         Console.WriteLine("OK interrupt-probe");
         return 0;
     }

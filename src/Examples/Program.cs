@@ -12,7 +12,7 @@ var examples = new Dictionary<string, (string Purpose, Func<string[], int> Run)>
 // Internal checks the tests run; not listed in the usage text.
 var checks = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
-    ["interrupt-probe"] = _ => InterruptProbe.Run(),
+    ["interrupt-probe"] = InterruptProbe.Run,
 };
 
 if (args.Length >= 1 && checks.TryGetValue(args[0], out var check))

@@ -91,4 +91,35 @@ public sealed class ExampleProgramTests
             }
         }
     }
+
+    [Fact]
+    public async Task Second_Ctrl_C_ends_the_program_at_once_with_exit_status_130()
+    {
+        // Pain point 18: the first Ctrl+C is handled; the second one is the default action.
+        using var example = OsProcesses.StartExample("interrupt-probe", "--hold");
+        try
+        {
+            await OsProcesses.ReadLineStartingWithAsync(example, "READY", TimeSpan.FromSeconds(60));
+            await Task.Delay(500);
+            OsProcesses.SendSigint(example.Id);
+            Assert.Equal("CANCELLED 1", await OsProcesses.ReadLineStartingWithAsync(example, "CANCELLED", TimeSpan.FromSeconds(30)));
+            await OsProcesses.ReadLineStartingWithAsync(example, "HOLDING", TimeSpan.FromSeconds(30));
+
+            OsProcesses.SendSigint(example.Id);
+
+            using (var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            {
+                await example.WaitForExitAsync(cancel.Token);
+            }
+
+            Assert.Equal(128 + 2, example.ExitCode);
+        }
+        finally
+        {
+            if (!example.HasExited)
+            {
+                example.Kill(entireProcessTree: true);
+            }
+        }
+    }
 }

@@ -7,13 +7,15 @@ namespace Multiprocessing.Internal.Runtime;
 /// Ctrl+C in a program that uses pools (pain point 18). Installed when the first pool starts, if
 /// <c>multiprocessing.runtime.handle-ctrl-c</c> is on: the first SIGINT (Ctrl+C, also on Windows) is absorbed,
 /// every live pool is terminated and every blocking wait of a pool (Get, Wait, Map, Next, Join) raises one
-/// <see cref="OperationCanceledException"/> in its caller. A second SIGINT ends the process at once (the default
-/// action: killed by SIGINT, exit status 130).
+/// <see cref="OperationCanceledException"/> in its caller. A second SIGINT ends the process at once with exit code 130
+/// (128 + SIGINT, what a shell reports for a program ended by Ctrl+C), without exit handlers; its children see their
+/// lifeline close and exit too.
 /// </summary>
 internal static class Interrupts
 {
     private static readonly CancellationTokenSource Source = new();
     private static readonly ConcurrentDictionary<object, Action> Targets = new();
+    private const int InterruptedExitCode = 128 + 2;
     private static readonly object Gate = new();
     private static PosixSignalRegistration? _registration;
     private static bool _installed;
@@ -78,15 +80,22 @@ internal static class Interrupts
 
     private static void OnSignal(PosixSignalContext context)
     {
+        context.Cancel = true;
         if (Interlocked.Increment(ref _signals) > 1)
         {
-            // The second Ctrl+C: the default action ends the process now.
-            _registration?.Dispose();
-            context.Cancel = false;
-            return;
+            // The second Ctrl+C: the user does not want to wait for any cleanup. (The default action cannot be used:
+            // a program started in the background inherits SIGINT ignored.)
+            if (OperatingSystem.IsWindows())
+            {
+                Environment.Exit(InterruptedExitCode);
+            }
+
+            ExitNow(InterruptedExitCode);
         }
 
-        context.Cancel = true;
         Interrupt();
     }
+
+    [DllImport("libc", EntryPoint = "_exit")]
+    private static extern void ExitNow(int status);
 }
