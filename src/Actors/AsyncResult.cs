@@ -38,15 +38,16 @@ public class AsyncResult
     public void Wait(TimeSpan? timeout = null)
     {
         ValidateTimeout(timeout);
+        var interrupt = Interrupts.Token;
         try
         {
-            Task.Wait(timeout ?? Timeout.InfiniteTimeSpan, Interrupts.Token);
+            Task.Wait(timeout ?? Timeout.InfiniteTimeSpan, interrupt);
         }
-        catch (OperationCanceledException) when (Interrupts.Requested)
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
             if (!Task.IsCompleted)
             {
-                throw Interrupts.Interrupted(null);
+                throw Interrupts.Interrupted(interrupt);
             }
         }
         catch (AggregateException)
@@ -91,30 +92,26 @@ public class AsyncResult
         ValidateTimeout(timeout);
         if (!Task.IsCompleted)
         {
+            var interrupt = Interrupts.Token;
             try
             {
-                if (!Task.Wait(timeout ?? Timeout.InfiniteTimeSpan, Interrupts.Token))
+                if (!Task.Wait(timeout ?? Timeout.InfiniteTimeSpan, interrupt))
                 {
                     throw new MultiprocessingTimeoutException($"The result was not ready within {timeout!.Value.TotalSeconds:0.###} s.");
                 }
             }
-            catch (OperationCanceledException) when (Interrupts.Requested)
+            catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
             {
                 // Ctrl+C (pain point 18): one cancellation in the caller instead of a wait that never ends.
                 if (!Task.IsCompleted)
                 {
-                    throw Interrupts.Interrupted(null);
+                    throw Interrupts.Interrupted(interrupt);
                 }
             }
             catch (AggregateException)
             {
                 // Raised below with its original type.
             }
-        }
-
-        if (Task.Exception?.InnerException is PoolTerminatedException terminated && Interrupts.Requested)
-        {
-            throw Interrupts.Interrupted(terminated);
         }
 
         Task.GetAwaiter().GetResult();

@@ -81,7 +81,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         _actor = MultiprocessingRuntime.System.ActorOf(
             PoolActor.Props(_settings, launch, launcher ?? ProcessWorkerLauncher.Instance, _state),
             $"pool-{id}");
-        Interrupts.Watch(this, Terminate);
+        Interrupts.Watch(this, () => TerminateWith(Interrupts.Interrupted(CancellationToken.None)));
     }
 
     private enum PoolPhase
@@ -108,28 +108,21 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
     /// Stops the workers now (P-53). Every pending result fails with <see cref="PoolTerminatedException"/> instead of
     /// hanging as in Python; workers that do not stop within <c>multiprocessing.pool.terminate-grace</c> are killed.
     /// </summary>
-    public void Terminate()
-    {
-        if (Interlocked.Exchange(ref _phase, (int)PoolPhase.Terminated) != (int)PoolPhase.Terminated)
-        {
-            _closing.Cancel();
-            _terminating.Cancel();
-            _actor.Tell(PoolProtocol.Terminate.Instance);
-        }
-    }
+    public void Terminate() => TerminateWith(null);
 
     /// <summary>Waits for the worker processes to exit after <see cref="Close"/> or <see cref="Terminate"/> (P-52).</summary>
     /// <exception cref="InvalidOperationException">The pool is still running: call <see cref="Close"/> or <see cref="Terminate"/> first.</exception>
     /// <exception cref="OperationCanceledException">Ctrl+C was pressed while waiting (<c>multiprocessing.runtime.handle-ctrl-c</c>).</exception>
     public void Join()
     {
+        var interrupt = Interrupts.Token;
         try
         {
-            JoinAsync(null, Interrupts.Token).GetAwaiter().GetResult();
+            JoinAsync(null, interrupt).GetAwaiter().GetResult();
         }
-        catch (OperationCanceledException) when (Interrupts.Requested)
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
-            throw Interrupts.Interrupted(null);
+            throw Interrupts.Interrupted(interrupt);
         }
     }
 
@@ -190,13 +183,19 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         return $"<Multiprocessing.Pool state={state} pool_size={Processes}>";
     }
 
+    /// <summary>Terminates the pool; pending results fail with <paramref name="reason"/> (default: <see cref="PoolTerminatedException"/>).</summary>
+    private void TerminateWith(Exception? reason)
+    {
+        if (Interlocked.Exchange(ref _phase, (int)PoolPhase.Terminated) != (int)PoolPhase.Terminated)
+        {
+            _closing.Cancel();
+            _terminating.Cancel();
+            _actor.Tell(reason is null ? PoolProtocol.Terminate.Instance : new PoolProtocol.Terminate(reason));
+        }
+    }
+
     private void EnsureRunning()
     {
-        if (Interrupts.Requested)
-        {
-            throw Interrupts.Interrupted(null);
-        }
-
         if (_state.Broken is { } broken)
         {
             throw new BrokenPoolException(broken.Message, broken.InnerException);

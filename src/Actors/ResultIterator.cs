@@ -40,18 +40,6 @@ public sealed class ResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>
     /// <exception cref="OperationCanceledException">Ctrl+C was pressed while waiting (<c>multiprocessing.runtime.handle-ctrl-c</c>).</exception>
     public T Next(TimeSpan? timeout = null)
     {
-        try
-        {
-            return NextOrInterrupt(timeout);
-        }
-        catch (PoolTerminatedException terminated) when (Interrupts.Requested)
-        {
-            throw Interrupts.Interrupted(terminated);
-        }
-    }
-
-    private T NextOrInterrupt(TimeSpan? timeout)
-    {
         AsyncResult.ValidateTimeout(timeout);
         var deadline = timeout is { } t ? DateTime.UtcNow + t : (DateTime?)null;
         while (true)
@@ -89,13 +77,14 @@ public sealed class ResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>
 
     private static bool WaitOrInterrupt(Task wait, TimeSpan timeout)
     {
+        var interrupt = Interrupts.Token;
         try
         {
-            return wait.Wait(timeout, Interrupts.Token);
+            return wait.Wait(timeout, interrupt);
         }
-        catch (OperationCanceledException) when (Interrupts.Requested)
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
-            throw Interrupts.Interrupted(null);
+            throw Interrupts.Interrupted(interrupt);
         }
     }
 

@@ -6,7 +6,7 @@ namespace Multiprocessing.Examples;
 /// An internal check of Ctrl+C handling (pain point 18), run by the tests: starts two workers, prints their pids and
 /// "READY", then blocks in <c>Map</c> on long tasks. Ctrl+C (SIGINT) must end that Map with one
 /// <see cref="OperationCanceledException"/> ("CANCELLED 1"), stop the workers, and let the program end with 0.
-/// With <c>--hold</c> it then waits (printing "HOLDING") so a second Ctrl+C can end it at once.
+/// A new pool then runs a task ("AFTER 49"). With <c>--hold</c> it then waits (printing "HOLDING") so a second Ctrl+C can end it at once.
 /// </summary>
 public static class InterruptProbe
 {
@@ -15,6 +15,8 @@ public static class InterruptProbe
         Thread.Sleep(milliseconds);
         return Environment.ProcessId;
     }
+
+    public static int Square(int x) => x * x;
 
     public static int Run(string[] args)
     {
@@ -41,6 +43,12 @@ public static class InterruptProbe
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CANCELLED {cancelled}"));
+
+        // A pool started after the interrupt works as usual.
+        using (var after = new Pool(1))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"AFTER {after.Apply(Square, 7)}"));
+        }
         if (args.Contains("--hold"))
         {
             Console.WriteLine("HOLDING");

@@ -79,6 +79,7 @@ public sealed class ExampleProgramTests
             Assert.Equal(0, example.ExitCode);
             Assert.Equal(["CANCELLED 1"], output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("CANCELLED", StringComparison.Ordinal)));
             Assert.Contains("OK interrupt-probe", output, StringComparison.Ordinal);
+            Assert.Contains("AFTER 49", output, StringComparison.Ordinal);
             Assert.DoesNotContain("NOT CANCELLED", output, StringComparison.Ordinal);
             var alive = await OsProcesses.WaitAllGoneAsync(pids, TimeSpan.FromSeconds(5));
             Assert.Empty(alive);

@@ -87,7 +87,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         Receive<Terminated>(OnTerminated);
         Receive<WorkerLost>(OnWorkerLost);
         Receive<Close>(_ => OnClose());
-        Receive<Terminate>(_ => OnTerminate());
+        Receive<Terminate>(m => OnTerminate(m.Reason));
         Receive<KillRemaining>(_ => OnKillRemaining());
     }
 
@@ -548,7 +548,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         CheckStopped();
     }
 
-    private void OnTerminate()
+    private void OnTerminate(Exception? reason)
     {
         if (_phase is Phase.Terminating or Phase.Stopped)
         {
@@ -556,7 +556,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         }
 
         _phase = Phase.Terminating;
-        AbortAll(new PoolTerminatedException("The pool was terminated before this task finished (P-53 target)."));
+        AbortAll(reason ?? new PoolTerminatedException("The pool was terminated before this task finished (P-53 target)."));
         foreach (var slot in _workers.Values)
         {
             StopSlot(slot, immediately: true);

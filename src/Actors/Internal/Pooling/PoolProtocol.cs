@@ -126,8 +126,8 @@ internal static class PoolProtocol
         public static Close Instance { get; } = new();
     }
 
-    /// <summary>Stop now, failing what is pending (<c>Pool.terminate()</c>).</summary>
-    public sealed record Terminate : INoSerializationVerificationNeeded
+    /// <summary>Stop now, failing what is pending with <paramref name="Reason"/> (default: <see cref="PoolTerminatedException"/>).</summary>
+    public sealed record Terminate(Exception? Reason = null) : INoSerializationVerificationNeeded
     {
         public static Terminate Instance { get; } = new();
     }

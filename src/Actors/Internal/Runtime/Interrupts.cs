@@ -6,26 +6,24 @@ namespace Multiprocessing.Internal.Runtime;
 /// <summary>
 /// Ctrl+C in a program that uses pools (pain point 18). Installed when the first pool starts, if
 /// <c>multiprocessing.runtime.handle-ctrl-c</c> is on: the first SIGINT (Ctrl+C, also on Windows) is absorbed,
-/// every live pool is terminated and every blocking wait of a pool (Get, Wait, Map, Next, Join) raises one
-/// <see cref="OperationCanceledException"/> in its caller. A second SIGINT ends the process at once with exit code 130
+/// every live pool is terminated (its pending results fail with <see cref="OperationCanceledException"/>) and every
+/// blocking wait of a pool (Get, Wait, Map, Next, Join) in progress raises one in its caller. Pools started after
+/// that work normally. A second SIGINT ends the process at once with exit code 130
 /// (128 + SIGINT, what a shell reports for a program ended by Ctrl+C), without exit handlers; its children see their
 /// lifeline close and exit too.
 /// </summary>
 internal static class Interrupts
 {
-    private static readonly CancellationTokenSource Source = new();
-    private static readonly ConcurrentDictionary<object, Action> Targets = new();
     private const int InterruptedExitCode = 128 + 2;
+    private static readonly ConcurrentDictionary<object, Action> Targets = new();
     private static readonly object Gate = new();
+    private static CancellationTokenSource _source = new();
     private static PosixSignalRegistration? _registration;
     private static bool _installed;
     private static int _signals;
 
-    /// <summary>Cancelled by the first Ctrl+C; never reset.</summary>
-    public static CancellationToken Token => Source.Token;
-
-    /// <summary>Whether Ctrl+C was pressed.</summary>
-    public static bool Requested => Source.IsCancellationRequested;
+    /// <summary>Cancelled by the next Ctrl+C: a blocking wait takes it when it starts.</summary>
+    public static CancellationToken Token => Volatile.Read(ref _source).Token;
 
     /// <summary>Terminates <paramref name="owner"/> with <paramref name="onInterrupt"/> on Ctrl+C until <see cref="Unwatch"/>.</summary>
     public static void Watch(object owner, Action onInterrupt)
@@ -37,15 +35,16 @@ internal static class Interrupts
     public static void Unwatch(object owner) => Targets.TryRemove(owner, out _);
 
     /// <summary>The exception a blocking wait raises once Ctrl+C was pressed.</summary>
-    public static OperationCanceledException Interrupted(Exception? inner) =>
+    public static OperationCanceledException Interrupted(CancellationToken token) =>
         new("Interrupted by Ctrl+C (SIGINT): the pools of this process were terminated. Press Ctrl+C again to end the process at once; " +
             "set multiprocessing.runtime.handle-ctrl-c = off to keep the default handling.",
-            inner,
-            Source.Token);
+            null,
+            token);
 
     /// <summary>What the first Ctrl+C does: every watched pool is terminated, then every wait wakes up.</summary>
     public static void Interrupt()
     {
+        var interrupted = Interlocked.Exchange(ref _source, new CancellationTokenSource());
         foreach (var terminate in Targets.Values)
         {
             try
@@ -58,7 +57,7 @@ internal static class Interrupts
             }
         }
 
-        Source.Cancel();
+        interrupted.Cancel();
     }
 
     private static void Install()
