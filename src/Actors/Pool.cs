@@ -64,7 +64,8 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
                 nameof(options), options.MaxTasksPerChild, "maxTasksPerChild must be a positive number or null for unlimited (P-03).");
         }
 
-        TaskLimits.Validate(options.TaskTimeout, options.TaskHardTimeout, "PoolOptions:", nameof(options));
+        TaskLimits.Validate(
+            options.TaskTimeout, options.TaskHardTimeout, "PoolOptions.TaskTimeout", "PoolOptions.TaskHardTimeout", nameof(options));
         if (options.MaxMemoryPerChild is <= 0)
         {
             throw new ArgumentOutOfRangeException(
@@ -381,7 +382,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
 
         var soft = limits.Timeout ?? _limits.Soft;
         var hard = limits.HardTimeout ?? _limits.Hard;
-        TaskLimits.Validate(soft, hard, "TaskLimits (with the pool's defaults):", nameof(limits));
+        TaskLimits.Validate(soft, hard, "TaskLimits.Timeout (or the pool's TaskTimeout)", "TaskLimits.HardTimeout (or the pool's TaskHardTimeout)", nameof(limits));
         return new ChunkLimits(soft, hard);
     }
 

@@ -26,25 +26,25 @@ public sealed class TaskLimits
     /// <value>Default: the pool's <see cref="PoolOptions.TaskHardTimeout"/>. Must be positive, and longer than <see cref="Timeout"/> when both are set.</value>
     public TimeSpan? HardTimeout { get; set; }
 
-    /// <summary>Checks both limits, with <paramref name="owner"/> naming them in the message.</summary>
-    internal static void Validate(TimeSpan? soft, TimeSpan? hard, string owner, string parameterName)
+    /// <summary>Checks both limits; <paramref name="softName"/> and <paramref name="hardName"/> name them in messages.</summary>
+    internal static void Validate(TimeSpan? soft, TimeSpan? hard, string softName, string hardName, string parameterName)
     {
-        if (soft is { } s && (s <= TimeSpan.Zero || s == System.Threading.Timeout.InfiniteTimeSpan))
+        if (soft is { } s && s <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(
-                parameterName, s, $"{owner} Timeout (the soft limit) must be positive; leave it null for no limit.");
+                parameterName, s, $"{softName} (the soft time limit of a task) must be positive; leave it null for no limit.");
         }
 
-        if (hard is { } h && (h <= TimeSpan.Zero || h == System.Threading.Timeout.InfiniteTimeSpan))
+        if (hard is { } h && h <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(
-                parameterName, h, $"{owner} HardTimeout must be positive; leave it null for no limit.");
+                parameterName, h, $"{hardName} (the hard time limit of a task) must be positive; leave it null for no limit.");
         }
 
         if (soft is { } a && hard is { } b && b <= a)
         {
             throw new ArgumentException(
-                $"{owner} HardTimeout ({b}) must be longer than Timeout ({a}): the soft limit asks the task to stop, the hard " +
+                $"{hardName} ({b}) must be longer than {softName} ({a}): the soft limit asks the task to stop, the hard " +
                 "limit kills its worker when it did not.",
                 parameterName);
         }

@@ -110,12 +110,16 @@ public sealed class PoolLimitsTests
     public void Invalid_limits_are_refused_with_a_message_naming_the_option()
     {
         var negative = Assert.Throws<ArgumentOutOfRangeException>(() => new Pool(new PoolOptions { TaskTimeout = TimeSpan.FromSeconds(-1) }));
-        Assert.Contains("Timeout", negative.Message, StringComparison.Ordinal);
+        Assert.Contains("PoolOptions.TaskTimeout", negative.Message, StringComparison.Ordinal);
         var order = Assert.Throws<ArgumentException>(
             () => new Pool(new PoolOptions { TaskTimeout = TimeSpan.FromSeconds(2), TaskHardTimeout = TimeSpan.FromSeconds(1) }));
-        Assert.Contains("HardTimeout", order.Message, StringComparison.Ordinal);
+        Assert.Contains("PoolOptions.TaskHardTimeout", order.Message, StringComparison.Ordinal);
         var memory = Assert.Throws<ArgumentOutOfRangeException>(() => new Pool(new PoolOptions { MaxMemoryPerChild = 0 }));
         Assert.Contains("MaxMemoryPerChild", memory.Message, StringComparison.Ordinal);
+        using var pool = new Pool(new PoolOptions { Processes = 1, TaskHardTimeout = TimeSpan.FromSeconds(1) });
+        var perCall = Assert.Throws<ArgumentException>(
+            () => pool.ApplyAsync(LimitFunctions.WaitUnlessCancelled, 1, new TaskLimits { Timeout = TimeSpan.FromSeconds(5) }));
+        Assert.Contains("TaskLimits.Timeout", perCall.Message, StringComparison.Ordinal);
     }
 
     // ----- memory recycling -----
