@@ -76,7 +76,7 @@ public sealed class ExampleProgramTests
             }
 
             var output = await rest;
-            Assert.Equal(0, example.ExitCode);
+            Assert.True(example.ExitCode == 0, $"exit code {example.ExitCode}; output after READY:{Environment.NewLine}{output}");
             Assert.Equal(["CANCELLED 1"], output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("CANCELLED", StringComparison.Ordinal)));
             Assert.Contains("OK interrupt-probe", output, StringComparison.Ordinal);
             Assert.Contains("AFTER 49", output, StringComparison.Ordinal);
