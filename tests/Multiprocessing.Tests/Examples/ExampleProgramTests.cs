@@ -54,11 +54,15 @@ public sealed class ExampleProgramTests
         }
     }
 
-    [Fact]
-    public async Task Ctrl_C_in_a_driver_blocked_in_Map_raises_one_OperationCanceledException_and_leaves_no_worker()
+    [Theory]
+    [InlineData("map")]
+    [InlineData("imap")]
+    [InlineData("get")]
+    [InlineData("join")]
+    public async Task Ctrl_C_in_a_driver_blocked_in_a_pool_call_raises_one_OperationCanceledException_and_leaves_no_worker(string call)
     {
-        // Pain point 18: SIGINT cancels the blocked Map once, terminates the pool, and the program exits cleanly.
-        using var example = OsProcesses.StartExample("interrupt-probe");
+        // Pain point 18: SIGINT cancels the blocked call once, terminates the pool, and the program exits cleanly.
+        using var example = OsProcesses.StartExample("interrupt-probe", call);
         try
         {
             var line = await OsProcesses.ReadLineStartingWithAsync(example, "worker pids:", TimeSpan.FromSeconds(60));
