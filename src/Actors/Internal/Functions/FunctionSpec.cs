@@ -113,7 +113,8 @@ internal sealed record FunctionSpec(
         }
 
         if (TaskRunner.TakesCancellationToken(method)
-            && (argsType == typeof(CancellationToken) || (argsType.IsGenericType && argsType.GetGenericArguments()[^1] == typeof(CancellationToken))))
+            && ((shape == ArgsShape.Single && argsType == typeof(CancellationToken))
+                || (shape == ArgsShape.Tuple && argsType.GetGenericArguments()[^1] == typeof(CancellationToken))))
         {
             throw new ArgumentException(
                 $"The task function {method.Name} takes a CancellationToken as its last parameter: the pool supplies it (cancelled at " +
