@@ -4,6 +4,7 @@ namespace Multiprocessing.Tests.Actors;
 public static class LimitFunctions
 {
     private static readonly List<byte[]> Held = [];
+    private static int _initialized;
 
     /// <summary>Waits <paramref name="milliseconds"/> unless cancelled first; then throws if cancelled.</summary>
     public static int WaitUnlessCancelled(int milliseconds, CancellationToken cancellationToken)
@@ -16,6 +17,12 @@ public static class LimitFunctions
     /// <summary>Returns whether its token can be cancelled at all, and its worker's pid.</summary>
     public static (bool CanBeCanceled, int Pid) TokenInfo(CancellationToken cancellationToken) =>
         (cancellationToken.CanBeCanceled, Environment.ProcessId);
+
+    /// <summary>An initializer that takes a token after its argument; the token is supplied, not sent.</summary>
+    public static void InitWithToken(int value, CancellationToken cancellationToken) =>
+        _initialized = cancellationToken.IsCancellationRequested ? -1 : value;
+
+    public static int Initialized() => _initialized;
 
     /// <summary>The resident memory of the worker, in bytes.</summary>
     public static long WorkingSet() => Environment.WorkingSet;

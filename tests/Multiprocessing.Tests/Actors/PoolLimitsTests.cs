@@ -57,6 +57,19 @@ public sealed class PoolLimitsTests
         Assert.Contains("CancellationToken", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Initializer_may_take_a_CancellationToken_after_its_arguments()
+    {
+        using var pool = new Pool(new PoolOptions
+        {
+            Processes = 1,
+            Initializer = (Action<int, CancellationToken>)LimitFunctions.InitWithToken,
+            InitializerArgs = [5],
+        });
+
+        Assert.Equal(5, pool.ApplyAsync(LimitFunctions.Initialized).Get(TestTimeout));
+    }
+
     // ----- hard limit: the worker is killed -----
 
     [Fact]
