@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Multiprocessing.Internal.Pooling;
+using Multiprocessing.Internal.Runtime;
 
 namespace Multiprocessing;
 
@@ -33,18 +34,20 @@ public class AsyncResult
 
     /// <summary>Blocks until the result is ready or <paramref name="timeout"/> passes; never throws for a failed task (AR-03).</summary>
     /// <param name="timeout">How long to wait; <see langword="null"/> waits until ready.</param>
+    /// <exception cref="OperationCanceledException">Ctrl+C was pressed while waiting (<c>multiprocessing.runtime.handle-ctrl-c</c>).</exception>
     public void Wait(TimeSpan? timeout = null)
     {
         ValidateTimeout(timeout);
+        var interrupt = Interrupts.Token;
         try
         {
-            if (timeout is { } t)
+            Task.Wait(timeout ?? Timeout.InfiniteTimeSpan, interrupt);
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            if (!Task.IsCompleted)
             {
-                Task.Wait(t);
-            }
-            else
-            {
-                Task.Wait();
+                throw Interrupts.Interrupted(interrupt);
             }
         }
         catch (AggregateException)
@@ -77,6 +80,7 @@ public class AsyncResult
     /// <summary>Waits for the outcome; re-raises the task's exception with its original type (AR-01, AR-06).</summary>
     /// <param name="timeout">How long to wait; <see langword="null"/> waits until ready.</param>
     /// <exception cref="MultiprocessingTimeoutException">Not ready within <paramref name="timeout"/> (AR-02); the task goes on.</exception>
+    /// <exception cref="OperationCanceledException">Ctrl+C was pressed while waiting (<c>multiprocessing.runtime.handle-ctrl-c</c>).</exception>
     public void Get(TimeSpan? timeout = null) => WaitOrThrow(timeout);
 
     /// <summary>Lets <c>await result</c> work for a result without a value.</summary>
@@ -86,13 +90,22 @@ public class AsyncResult
     private protected void WaitOrThrow(TimeSpan? timeout)
     {
         ValidateTimeout(timeout);
-        if (timeout is { } t && !Task.IsCompleted)
+        if (!Task.IsCompleted)
         {
+            var interrupt = Interrupts.Token;
             try
             {
-                if (!Task.Wait(t))
+                if (!Task.Wait(timeout ?? Timeout.InfiniteTimeSpan, interrupt))
                 {
-                    throw new MultiprocessingTimeoutException($"The result was not ready within {t.TotalSeconds:0.###} s.");
+                    throw new MultiprocessingTimeoutException($"The result was not ready within {timeout!.Value.TotalSeconds:0.###} s.");
+                }
+            }
+            catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+            {
+                // Ctrl+C (pain point 18): one cancellation in the caller instead of a wait that never ends.
+                if (!Task.IsCompleted)
+                {
+                    throw Interrupts.Interrupted(interrupt);
                 }
             }
             catch (AggregateException)

@@ -15,7 +15,7 @@ public sealed partial class Pool
     public IReadOnlyList<TResult> Map<T, TResult>(Func<T, TResult> func, IEnumerable<T> items, int? chunksize = null) =>
         SubmitMap<T, TResult>(func, ArgsShape.Single, items, chunksize, null, null).Get();
 
-    /// <summary>Like <see cref="Map{T, TResult}"/> but returns at once with the pending list (P-30).</summary>
+    /// <summary>Like <see cref="Map{T, TResult}(Func{T, TResult}, IEnumerable{T}, int?)"/> but returns at once with the pending list (P-30).</summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <typeparam name="TResult">The result type.</typeparam>
     /// <param name="func">A static method or a lambda that captures nothing.</param>
@@ -32,7 +32,7 @@ public sealed partial class Pool
         Action<Exception>? errorCallback = null) =>
         SubmitMap<T, TResult>(func, ArgsShape.Single, items, chunksize, callback, errorCallback);
 
-    /// <summary>Like <see cref="Map{T, TResult}"/>, lazily: results in input order as they become ready (P-40).</summary>
+    /// <summary>Like <see cref="Map{T, TResult}(Func{T, TResult}, IEnumerable{T}, int?)"/>, lazily: results in input order as they become ready (P-40).</summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <typeparam name="TResult">The result type.</typeparam>
     /// <param name="func">A static method or a lambda that captures nothing.</param>
@@ -42,7 +42,7 @@ public sealed partial class Pool
     public ResultIterator<TResult> Imap<T, TResult>(Func<T, TResult> func, IEnumerable<T> items, int chunksize = 1) =>
         SubmitImap<T, TResult>(func, ArgsShape.Single, items, chunksize, ordered: true);
 
-    /// <summary>Like <see cref="Imap{T, TResult}"/> but yields results in completion order (P-41).</summary>
+    /// <summary>Like <see cref="Imap{T, TResult}(Func{T, TResult}, IEnumerable{T}, int)"/> but yields results in completion order (P-41).</summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <typeparam name="TResult">The result type.</typeparam>
     /// <param name="func">A static method or a lambda that captures nothing.</param>

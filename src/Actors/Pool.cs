@@ -21,6 +21,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
     private readonly IActorRef _actor;
     private readonly CancellationTokenSource _closing = new();
     private readonly CancellationTokenSource _terminating = new();
+    private readonly ChunkLimits _limits;
     private int _phase;
 
     /// <summary>Starts a pool of worker processes.</summary>
@@ -89,8 +90,17 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
                 nameof(options), options.MaxRetries, "MaxRetries must be 1 or more (1 = a chunk whose worker died is not run again), or null for the default.");
         }
 
+        TaskLimits.Validate(
+            options.TaskTimeout, options.TaskHardTimeout, "PoolOptions.TaskTimeout", "PoolOptions.TaskHardTimeout", nameof(options));
+        if (options.MaxMemoryPerChild is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options), options.MaxMemoryPerChild, "MaxMemoryPerChild is in bytes and must be positive, or null for unlimited.");
+        }
+
         var (initializer, initArgs) = DescribeInitializer(options.Initializer, options.InitializerArgs);
         Processes = processes;
+        _limits = new ChunkLimits(options.TaskTimeout, options.TaskHardTimeout);
         _settings = PoolSettings.Create(MultiprocessingRuntime.Config);
         if (options.MaxRetries is { } maxRetries)
         {
@@ -98,7 +108,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         }
         var id = Interlocked.Increment(ref _count);
         _resultThread = new ResultThread($"multiprocessing-pool-{id}-results");
-        var launch = new PoolLaunch(processes, options.MaxTasksPerChild, initializer, initArgs);
+        var launch = new PoolLaunch(processes, options.MaxTasksPerChild, initializer, initArgs, options.MaxMemoryPerChild);
         _actor = MultiprocessingRuntime.System.ActorOf(
             PoolActor.Props(_settings, launch, launcher ?? ProcessWorkerLauncher.Instance, _state),
             $"pool-{id}");
@@ -106,6 +116,8 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         {
             attached.Coordinator.Tell(new ClusterProtocol.PoolAttached(MultiprocessingRuntime.Address.ToString()), _actor);
         }
+
+        Interrupts.Watch(this, () => TerminateWith(Interrupts.Interrupted(CancellationToken.None)));
     }
 
     /// <summary>
@@ -186,19 +198,23 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
     /// Stops the workers now (P-53). Every pending result fails with <see cref="PoolTerminatedException"/> instead of
     /// hanging as in Python; workers that do not stop within <c>multiprocessing.pool.terminate-grace</c> are killed.
     /// </summary>
-    public void Terminate()
-    {
-        if (Interlocked.Exchange(ref _phase, (int)PoolPhase.Terminated) != (int)PoolPhase.Terminated)
-        {
-            _closing.Cancel();
-            _terminating.Cancel();
-            _actor.Tell(PoolProtocol.Terminate.Instance);
-        }
-    }
+    public void Terminate() => TerminateWith(null);
 
     /// <summary>Waits for the worker processes to exit after <see cref="Close"/> or <see cref="Terminate"/> (P-52).</summary>
     /// <exception cref="InvalidOperationException">The pool is still running: call <see cref="Close"/> or <see cref="Terminate"/> first.</exception>
-    public void Join() => JoinAsync().GetAwaiter().GetResult();
+    /// <exception cref="OperationCanceledException">Ctrl+C was pressed while waiting (<c>multiprocessing.runtime.handle-ctrl-c</c>).</exception>
+    public void Join()
+    {
+        var interrupt = Interrupts.Token;
+        try
+        {
+            JoinAsync(null, interrupt).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            throw Interrupts.Interrupted(interrupt);
+        }
+    }
 
     /// <summary>The awaitable twin of <see cref="Join"/>.</summary>
     /// <param name="timeout">How long to wait; <see langword="null"/> waits until the workers exited.</param>
@@ -232,6 +248,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Terminate();
+        Interrupts.Unwatch(this);
         await _state.Stopped.WaitAsync(_settings.TerminateGrace + TimeSpan.FromSeconds(5)).ContinueWith(
             static _ => { },
             CancellationToken.None,
@@ -256,6 +273,17 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         return $"<Multiprocessing.Pool state={state} pool_size={Processes}>";
     }
 
+    /// <summary>Terminates the pool; pending results fail with <paramref name="reason"/> (default: <see cref="PoolTerminatedException"/>).</summary>
+    private void TerminateWith(Exception? reason)
+    {
+        if (Interlocked.Exchange(ref _phase, (int)PoolPhase.Terminated) != (int)PoolPhase.Terminated)
+        {
+            _closing.Cancel();
+            _terminating.Cancel();
+            _actor.Tell(reason is null ? PoolProtocol.Terminate.Instance : new PoolProtocol.Terminate(reason));
+        }
+    }
+
     private void EnsureRunning()
     {
         if (_state.Broken is { } broken)
@@ -273,14 +301,15 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
     }
 
     private AsyncResult<TResult> SubmitApply<TArgs, TResult>(
-        Delegate function, ArgsShape shape, TArgs args, Action<TResult>? callback, Action<Exception>? errorCallback)
+        Delegate function, ArgsShape shape, TArgs args, Action<TResult>? callback, Action<Exception>? errorCallback, TaskLimits? limits = null)
     {
         EnsureRunning();
+        var effective = Limits(limits);
         var spec = FunctionSpec.Create(function, typeof(TArgs), typeof(TResult), shape, "func");
         var chunk = CheckSize(ChunkBuilder.Encode([args], 0, spec.DisplayName), spec);
         var result = new AsyncResult<TResult>(_resultThread, callback, errorCallback);
         var job = new ApplyJob<TResult>(spec, result);
-        _actor.Tell(new PoolProtocol.Submit(job, [new PoolProtocol.PendingChunk(0, chunk)]));
+        _actor.Tell(new PoolProtocol.Submit(job, [new PoolProtocol.PendingChunk(0, chunk)], effective));
         return result;
     }
 
@@ -290,10 +319,12 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         IEnumerable<TArgs> items,
         int? chunksize,
         Action<IReadOnlyList<TResult>>? callback,
-        Action<Exception>? errorCallback)
+        Action<Exception>? errorCallback,
+        TaskLimits? limits = null)
     {
         EnsureRunning();
         ArgumentNullException.ThrowIfNull(items);
+        var effective = Limits(limits);
         ValidateChunksize(chunksize);
         var spec = FunctionSpec.Create(function, typeof(TArgs), typeof(TResult), shape, "func");
 
@@ -313,17 +344,18 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         var job = new MapJob<TResult>(spec, result, offsets, list.Count);
         if (chunks.Count > 0)
         {
-            _actor.Tell(new PoolProtocol.Submit(job, chunks));
+            _actor.Tell(new PoolProtocol.Submit(job, chunks, effective));
         }
 
         return result;
     }
 
     private ResultIterator<TResult> SubmitImap<TArgs, TResult>(
-        Delegate function, ArgsShape shape, IEnumerable<TArgs> items, int chunksize, bool ordered)
+        Delegate function, ArgsShape shape, IEnumerable<TArgs> items, int chunksize, bool ordered, TaskLimits? limits = null)
     {
         EnsureRunning();
         ArgumentNullException.ThrowIfNull(items);
+        var effective = Limits(limits);
         ValidateChunksize(chunksize);
         var spec = FunctionSpec.Create(function, typeof(TArgs), typeof(TResult), shape, "func");
         var window = new SemaphoreSlim(_settings.ImapBufferPerWorker * Processes);
@@ -332,7 +364,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
 
         // Registered now, from the caller's thread, so a Close() right after this call still lets the job finish.
         _actor.Tell(new PoolProtocol.Submit(job, []));
-        var feeder = new Thread(() => Feed(job, spec, items, chunksize, window))
+        var feeder = new Thread(() => Feed(job, spec, items, chunksize, window, effective))
         {
             IsBackground = true,
             Name = $"multiprocessing-imap-{job.Id}-input",
@@ -345,7 +377,8 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
     /// Reads an imap input lazily, at most a window of unconsumed chunks ahead of the caller (P-47 target). Chunks
     /// that fit the window at once are sent together.
     /// </summary>
-    private void Feed<TArgs, TResult>(ImapJob<TResult> job, FunctionSpec spec, IEnumerable<TArgs> items, int chunksize, SemaphoreSlim window)
+    private void Feed<TArgs, TResult>(
+        ImapJob<TResult> job, FunctionSpec spec, IEnumerable<TArgs> items, int chunksize, SemaphoreSlim window, ChunkLimits limits)
     {
         const int MaxBatch = 64;
         var index = 0;
@@ -356,7 +389,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         {
             if (batch.Count > 0)
             {
-                _actor.Tell(new PoolProtocol.Submit(job, batch));
+                _actor.Tell(new PoolProtocol.Submit(job, batch, limits));
                 batch = [];
             }
         }
@@ -429,6 +462,20 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
             Flush();
             _actor.Tell(new PoolProtocol.InputEnd(job, index + 1, ex));
         }
+    }
+
+    /// <summary>The call's limits over the pool's.</summary>
+    private ChunkLimits Limits(TaskLimits? limits)
+    {
+        if (limits is null)
+        {
+            return _limits;
+        }
+
+        var soft = limits.Timeout ?? _limits.Soft;
+        var hard = limits.HardTimeout ?? _limits.Hard;
+        TaskLimits.Validate(soft, hard, "TaskLimits.Timeout (or the pool's TaskTimeout)", "TaskLimits.HardTimeout (or the pool's TaskHardTimeout)", nameof(limits));
+        return new ChunkLimits(soft, hard);
     }
 
     private int DefaultChunksize(int count)

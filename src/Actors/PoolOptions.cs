@@ -44,4 +44,27 @@ public sealed class PoolOptions
     public byte[]? AuthKey { get; set; }
 
     internal PoolOptions Clone() => (PoolOptions)MemberwiseClone();
+
+    /// <summary>
+    /// The soft time limit of every task (a chunk, P-60): when it passes, the task's <see cref="CancellationToken"/>
+    /// (a task function may take one as its last parameter) is cancelled, and a task that stops with
+    /// <see cref="OperationCanceledException"/> fails with <see cref="TaskTimeoutException"/>. See <see cref="TaskLimits"/>.
+    /// </summary>
+    /// <value>Default: no limit. Must be positive.</value>
+    public TimeSpan? TaskTimeout { get; set; }
+
+    /// <summary>
+    /// The hard time limit of every task (a chunk, P-60): when it passes, the worker process running it is killed and
+    /// replaced, and the task fails with <see cref="TaskTimeoutException"/>. See <see cref="TaskLimits"/>.
+    /// </summary>
+    /// <value>Default: no limit. Must be positive, and longer than <see cref="TaskTimeout"/> when both are set.</value>
+    public TimeSpan? TaskHardTimeout { get; set; }
+
+    /// <summary>
+    /// Memory recycling (billiard's <c>max_memory_per_child</c>): a worker whose resident memory is above this after a
+    /// chunk reports that chunk, then is replaced by a fresh process, as after <see cref="MaxTasksPerChild"/>.
+    /// Chunks it held but had not started run elsewhere.
+    /// </summary>
+    /// <value>Default: unlimited. Unit: bytes. Must be positive.</value>
+    public long? MaxMemoryPerChild { get; set; }
 }

@@ -1,4 +1,5 @@
 using System.Collections;
+using Multiprocessing.Internal.Runtime;
 
 namespace Multiprocessing;
 
@@ -36,6 +37,7 @@ public sealed class ResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>
     /// <returns>The next result.</returns>
     /// <exception cref="MultiprocessingTimeoutException">No result within <paramref name="timeout"/> (P-42); a later call can succeed.</exception>
     /// <exception cref="StopIterationException">Every result was consumed.</exception>
+    /// <exception cref="OperationCanceledException">Ctrl+C was pressed while waiting (<c>multiprocessing.runtime.handle-ctrl-c</c>).</exception>
     public T Next(TimeSpan? timeout = null)
     {
         AsyncResult.ValidateTimeout(timeout);
@@ -61,15 +63,28 @@ public sealed class ResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>
             if (deadline is { } d)
             {
                 var left = d - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero || !wait.Wait(left))
+                if (left <= TimeSpan.Zero || !WaitOrInterrupt(wait, left))
                 {
                     throw new MultiprocessingTimeoutException($"No result was ready within {timeout!.Value.TotalSeconds:0.###} s.");
                 }
             }
             else
             {
-                wait.Wait();
+                WaitOrInterrupt(wait, Timeout.InfiniteTimeSpan);
             }
+        }
+    }
+
+    private static bool WaitOrInterrupt(Task wait, TimeSpan timeout)
+    {
+        var interrupt = Interrupts.Token;
+        try
+        {
+            return wait.Wait(timeout, interrupt);
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            throw Interrupts.Interrupted(interrupt);
         }
     }
 

@@ -11,6 +11,17 @@ var examples = new Dictionary<string, (string Purpose, Func<string[], int> Run)>
     ["primes"] = ("CPU-bound Map over worker processes and its speed-up: primes [limit] [processes]", Primes.Run),
 };
 
+// Internal checks the tests run; not listed in the usage text.
+var checks = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["interrupt-probe"] = InterruptProbe.Run,
+};
+
+if (args.Length >= 1 && checks.TryGetValue(args[0], out var check))
+{
+    return check(args[1..]);
+}
+
 if (args.Length < 1 || !examples.TryGetValue(args[0], out var example))
 {
     Console.Error.WriteLine("usage: dotnet run --project src/Examples -- <example>");

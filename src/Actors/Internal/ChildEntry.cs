@@ -26,6 +26,7 @@ internal static class ChildEntry
     public const int UsageExitCode = 2;
     public const int SigtermExitCode = 128 + 15;
     private static PosixSignalRegistration? _sigterm;
+    private static PosixSignalRegistration? _sigint;
 
     public static int Run(string[] args)
     {
@@ -59,6 +60,7 @@ internal static class ChildEntry
         switch (role)
         {
             case ChildRoles.PoolWorker:
+                IgnoreSigint();
                 var id = int.Parse(options["id"], CultureInfo.InvariantCulture);
                 Process.SetCurrent(
                     new ProcessInfo($"PoolWorker-{id}", Environment.ProcessId, Daemon: true),
@@ -192,6 +194,13 @@ internal static class ChildEntry
             new Thread(() => Environment.Exit(SigtermExitCode)) { IsBackground = true }.Start();
         });
     }
+
+    /// <summary>
+    /// Ctrl+C in a terminal reaches the whole process group: pool workers ignore it and let the driver decide
+    /// (pain point 18: Python's workers each raise KeyboardInterrupt). The driver terminates its pools on Ctrl+C.
+    /// </summary>
+    private static void IgnoreSigint() =>
+        _sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, static context => context.Cancel = true);
 
     private static void WatchParent(int parent)
     {

@@ -84,4 +84,78 @@ public sealed class ExampleProgramTests
             }
         }
     }
+
+    [Theory]
+    [InlineData("map")]
+    [InlineData("imap")]
+    [InlineData("get")]
+    [InlineData("join")]
+    public async Task Ctrl_C_in_a_driver_blocked_in_a_pool_call_raises_one_OperationCanceledException_and_leaves_no_worker(string call)
+    {
+        // Pain point 18: SIGINT cancels the blocked call once, terminates the pool, and the program exits cleanly.
+        using var example = OsProcesses.StartExample("interrupt-probe", call);
+        try
+        {
+            var line = await OsProcesses.ReadLineStartingWithAsync(example, "worker pids:", TimeSpan.FromSeconds(60));
+            var pids = OsProcesses.ParsePids(line);
+            Assert.Equal(2, pids.Count);
+            await OsProcesses.ReadLineStartingWithAsync(example, "READY", TimeSpan.FromSeconds(30));
+            await Task.Delay(500);
+
+            OsProcesses.SendSigint(example.Id);
+
+            var rest = example.StandardOutput.ReadToEndAsync();
+            using (var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+            {
+                await example.WaitForExitAsync(cancel.Token);
+            }
+
+            var output = await rest;
+            Assert.True(example.ExitCode == 0, $"exit code {example.ExitCode}; output after READY:{Environment.NewLine}{output}");
+            Assert.Equal(["CANCELLED 1"], output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("CANCELLED", StringComparison.Ordinal)));
+            Assert.Contains("OK interrupt-probe", output, StringComparison.Ordinal);
+            Assert.Contains("AFTER 49", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("NOT CANCELLED", output, StringComparison.Ordinal);
+            var alive = await OsProcesses.WaitAllGoneAsync(pids, TimeSpan.FromSeconds(5));
+            Assert.Empty(alive);
+        }
+        finally
+        {
+            if (!example.HasExited)
+            {
+                example.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Second_Ctrl_C_ends_the_program_at_once_with_exit_status_130()
+    {
+        // Pain point 18: the first Ctrl+C is handled; the second one is the default action.
+        using var example = OsProcesses.StartExample("interrupt-probe", "--hold");
+        try
+        {
+            await OsProcesses.ReadLineStartingWithAsync(example, "READY", TimeSpan.FromSeconds(60));
+            await Task.Delay(500);
+            OsProcesses.SendSigint(example.Id);
+            Assert.Equal("CANCELLED 1", await OsProcesses.ReadLineStartingWithAsync(example, "CANCELLED", TimeSpan.FromSeconds(30)));
+            await OsProcesses.ReadLineStartingWithAsync(example, "HOLDING", TimeSpan.FromSeconds(30));
+
+            OsProcesses.SendSigint(example.Id);
+
+            using (var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            {
+                await example.WaitForExitAsync(cancel.Token);
+            }
+
+            Assert.Equal(128 + 2, example.ExitCode);
+        }
+        finally
+        {
+            if (!example.HasExited)
+            {
+                example.Kill(entireProcessTree: true);
+            }
+        }
+    }
 }

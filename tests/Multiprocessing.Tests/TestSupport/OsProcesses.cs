@@ -95,6 +95,15 @@ public static class OsProcesses
         }
     }
 
+    /// <summary>Sends SIGINT (what Ctrl+C sends) to <paramref name="pid"/> alone.</summary>
+    public static void SendSigint(int pid)
+    {
+        if (Kill(pid, 2) != 0)
+        {
+            throw new InvalidOperationException($"kill({pid}, SIGINT) failed with errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
     /// <summary>Parses "worker pids: 1, 2".</summary>
     public static IReadOnlyList<int> ParsePids(string line) =>
         line[(line.IndexOf(':') + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -110,4 +119,7 @@ public static class OsProcesses
 
         return dir?.FullName ?? throw new DirectoryNotFoundException("Multiprocessing.slnx was not found above the test folder.");
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 }

@@ -14,6 +14,12 @@ internal static class DelegateCall
     {
         ArgumentNullException.ThrowIfNull(function, parameterName);
         var parameters = function.Method.GetParameters();
+        if (TaskRunner.TakesCancellationToken(function.Method))
+        {
+            // The runtime supplies the token; it is not one of the arguments.
+            parameters = parameters[..^1];
+        }
+
         args ??= [];
         if (parameters.Length != args.Count)
         {

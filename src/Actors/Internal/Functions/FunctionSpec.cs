@@ -112,6 +112,16 @@ internal sealed record FunctionSpec(
             }
         }
 
+        if (TaskRunner.TakesCancellationToken(method)
+            && ((shape == ArgsShape.Single && argsType == typeof(CancellationToken))
+                || (shape == ArgsShape.Tuple && argsType.GetGenericArguments()[^1] == typeof(CancellationToken))))
+        {
+            throw new ArgumentException(
+                $"The task function {method.Name} takes a CancellationToken as its last parameter: the pool supplies it (cancelled at " +
+                "the soft time limit), so do not pass one as an argument.",
+                parameterName);
+        }
+
         var declaring = method.DeclaringType;
         return new FunctionSpec(
             declaring.Assembly.FullName ?? declaring.Assembly.GetName().Name ?? "?",

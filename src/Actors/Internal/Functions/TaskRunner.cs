@@ -16,8 +16,14 @@ internal abstract class TaskRunner
 
     public abstract string Name { get; }
 
-    /// <summary>Runs every entry of <paramref name="args"/> (a MessagePack array) and returns the results array.</summary>
-    public abstract byte[] RunChunk(ReadOnlyMemory<byte> args);
+    /// <summary>Whether the function takes a <see cref="CancellationToken"/> as its last parameter (not sent as an argument).</summary>
+    public bool TakesToken { get; private set; }
+
+    /// <summary>
+    /// Runs every entry of <paramref name="args"/> (a MessagePack array) and returns the results array. A function
+    /// that takes a token as its last parameter gets <paramref name="cancellationToken"/>.
+    /// </summary>
+    public abstract byte[] RunChunk(ReadOnlyMemory<byte> args, CancellationToken cancellationToken = default);
 
     public static TaskRunner For(FunctionSpec spec) => Cache.GetOrAdd(spec.CacheKey, static (_, s) => Build(s), spec);
 
@@ -27,7 +33,14 @@ internal abstract class TaskRunner
         var argsType = FunctionSpec.LoadType(spec.ArgsType);
         var resultType = FunctionSpec.LoadType(spec.ResultType);
         var parameters = method.GetParameters();
+        var takesToken = TakesCancellationToken(method);
+        if (takesToken)
+        {
+            parameters = parameters[..^1];
+        }
+
         var input = Expression.Parameter(argsType, "args");
+        var token = Expression.Parameter(typeof(CancellationToken), "cancellationToken");
         var arguments = new List<Expression>();
         switch (spec.Shape)
         {
@@ -53,16 +66,31 @@ internal abstract class TaskRunner
                 $"The task function {spec.DisplayName} takes {parameters.Length} arguments but {arguments.Count} were sent.");
         }
 
-        var converted = arguments.Select((a, i) => Convert(a, parameters[i].ParameterType)).ToArray();
+        var converted = arguments.Select((a, i) => Convert(a, parameters[i].ParameterType)).ToList();
+        if (takesToken)
+        {
+            converted.Add(token);
+        }
+
         Expression call = target is null
             ? Expression.Call(method, converted)
             : Expression.Call(Expression.Constant(target), method, converted);
         Expression body = method.ReturnType == typeof(void)
             ? Expression.Block(call, Expression.Default(resultType))
             : Convert(call, resultType);
-        var lambda = Expression.Lambda(typeof(Func<,>).MakeGenericType(argsType, resultType), body, input).Compile();
+        var lambda = Expression.Lambda(
+            typeof(Func<,,>).MakeGenericType(argsType, typeof(CancellationToken), resultType), body, input, token).Compile();
         var runnerType = typeof(TaskRunner<,>).MakeGenericType(argsType, resultType);
-        return (TaskRunner)Activator.CreateInstance(runnerType, lambda, spec.DisplayName)!;
+        var runner = (TaskRunner)Activator.CreateInstance(runnerType, lambda, spec.DisplayName)!;
+        runner.TakesToken = takesToken;
+        return runner;
+    }
+
+    /// <summary>Whether <paramref name="method"/>'s last parameter is a <see cref="CancellationToken"/> the runtime supplies.</summary>
+    public static bool TakesCancellationToken(System.Reflection.MethodInfo method)
+    {
+        var parameters = method.GetParameters();
+        return parameters.Length > 0 && parameters[^1].ParameterType == typeof(CancellationToken);
     }
 
     private static Expression Convert(Expression value, Type type) =>
@@ -70,11 +98,11 @@ internal abstract class TaskRunner
 }
 
 /// <summary>The typed runner for one function: arguments of <typeparamref name="TArgs"/>, results of <typeparamref name="TResult"/>.</summary>
-internal sealed class TaskRunner<TArgs, TResult>(Func<TArgs, TResult> function, string name) : TaskRunner
+internal sealed class TaskRunner<TArgs, TResult>(Func<TArgs, CancellationToken, TResult> function, string name) : TaskRunner
 {
     public override string Name => name;
 
-    public override byte[] RunChunk(ReadOnlyMemory<byte> args)
+    public override byte[] RunChunk(ReadOnlyMemory<byte> args, CancellationToken cancellationToken = default)
     {
         var reader = new MessagePackReader(args);
         var count = reader.ReadArrayHeader();
@@ -84,7 +112,7 @@ internal sealed class TaskRunner<TArgs, TResult>(Func<TArgs, TResult> function, 
         for (var i = 0; i < count; i++)
         {
             var entry = ValueCodec.Read<TArgs>(ref reader);
-            var result = function(entry);
+            var result = function(entry, cancellationToken);
             ValueCodec.Write(ref writer, result, $"The result of {name}");
         }
 

@@ -97,12 +97,15 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         Receive<WorkerReady>(OnReady);
         Receive<WorkerInitFailed>(OnInitFailed);
         Receive<ChunkResults>(OnResults);
+        Receive<ChunkStarted>(OnChunkStarted);
+        Receive<HardTimeoutExpired>(OnHardTimeout);
+        Receive<WorkerRetiring>(OnRetiring);
         Receive<WorkerExited>(m => OnWorkerGone(m.WorkerId, m.ExitCode));
         Receive<WorkerStartTimedOut>(OnStartTimedOut);
         Receive<Terminated>(OnTerminated);
         Receive<WorkerLost>(OnWorkerLost);
         Receive<Close>(_ => OnClose());
-        Receive<Terminate>(_ => OnTerminate());
+        Receive<Terminate>(m => OnTerminate(m.Reason));
         Receive<KillRemaining>(_ => OnKillRemaining());
         Receive<ClusterProtocol.WorkerLaunched>(OnLaunched);
         Receive<ClusterProtocol.WorkerProcessExited>(OnProcessExited);
@@ -180,9 +183,10 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             }
         }
 
+        var limits = submit.Limits ?? ChunkLimits.None;
         foreach (var chunk in submit.Chunks)
         {
-            _queue.AddLast(new QueuedChunk(job, chunk.Index, chunk.Args));
+            _queue.AddLast(new QueuedChunk(job, chunk.Index, chunk.Args, limits));
         }
 
         Dispatch();
@@ -233,7 +237,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         slot.Pid = register.Pid;
         slot.State = SlotState.Initializing;
         Context.Watch(Sender);
-        Sender.Tell(new WorkerSetup(_launch.Initializer, _launch.InitializerArgs, _settings.ResultBatchMax));
+        Sender.Tell(new WorkerSetup(_launch.Initializer, _launch.InitializerArgs, _settings.ResultBatchMax, _launch.MaxMemoryPerChild ?? 0));
     }
 
     private void OnReady(WorkerReady ready)
@@ -280,6 +284,11 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
                 continue;
             }
 
+            if (chunk.Limits.Hard is not null)
+            {
+                Timers.Cancel(HardTimerKey(slot.Id, result.JobId, result.Index));
+            }
+
             Measure(result.ElapsedMicroseconds);
             slot.Done++;
             if (!_jobs.TryGetValue(result.JobId, out var job))
@@ -289,7 +298,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
 
             if (result.Error is { } error)
             {
-                job.ChunkFailed(result.Index, error.ToException($"worker process {slot.Pid}"));
+                job.ChunkFailed(result.Index, ToException(error, chunk, slot));
             }
             else
             {
@@ -350,6 +359,109 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             request.CallId,
             new ClusterProtocol.PoolStats(Self.Path.ToStringWithAddress(((ExtendedActorSystem)Context.System).Provider.DefaultAddress), _queue.Count, workers.Sum(w => w.InFlight), workers)));
     }
+
+
+    private void OnChunkStarted(ChunkStarted started)
+    {
+        if (_workers.TryGetValue(started.WorkerId, out var slot) && Equals(slot.Ref, Sender)
+            && slot.InFlight.TryGetValue((started.JobId, started.Index), out var chunk) && chunk.Limits.Hard is { } limit)
+        {
+            Timers.StartSingleTimer(
+                HardTimerKey(slot.Id, started.JobId, started.Index),
+                new HardTimeoutExpired(slot.Id, started.JobId, started.Index),
+                limit);
+        }
+    }
+
+    /// <summary>
+    /// A chunk ran past its hard limit: its worker is killed (only a process boundary can stop arbitrary code) and
+    /// replaced at once; the chunk fails with <see cref="TaskTimeoutException"/> and is not run again. The chunks the
+    /// worker held but had not started run elsewhere without being charged a retry.
+    /// </summary>
+    private void OnHardTimeout(HardTimeoutExpired expired)
+    {
+        if (!_workers.TryGetValue(expired.WorkerId, out var slot)
+            || !slot.InFlight.Remove((expired.JobId, expired.Index), out var chunk))
+        {
+            return;
+        }
+
+        var limit = chunk.Limits.Hard!.Value;
+        var name = chunk.Job.Function.DisplayName;
+        _log.Warning(
+            "Chunk {0} of {1} ran past its hard time limit of {2}; killing worker process {3}.", expired.Index, name, limit, slot.Pid);
+        slot.TimedOut = true;
+        slot.Retiring = true;
+        slot.Handle?.Kill();
+        if (_jobs.TryGetValue(expired.JobId, out var job))
+        {
+            job.ChunkFailed(expired.Index, new TaskTimeoutException(
+                $"The task {name} (chunk {expired.Index}) ran longer than its hard time limit of {Describe(limit)} in worker process " +
+                $"{slot.Pid}; that process was killed and replaced, and the task is not run again. The limit is " +
+                "PoolOptions.TaskHardTimeout, or TaskLimits.HardTimeout of the call.",
+                limit,
+                slot.Pid,
+                hard: true));
+            ForgetIfComplete(job);
+        }
+
+        EnsureWorkers();
+        Dispatch();
+        CheckDrained();
+    }
+
+    /// <summary>A worker over <c>MaxMemoryPerChild</c> retires: what it has not started runs elsewhere (not a retry).</summary>
+    private void OnRetiring(WorkerRetiring retiring)
+    {
+        if (!_workers.TryGetValue(retiring.WorkerId, out var slot) || !Equals(slot.Ref, Sender))
+        {
+            return;
+        }
+
+        _log.Info(
+            "Worker process {0} uses {1} bytes, above MaxMemoryPerChild ({2}); replacing it.",
+            slot.Pid,
+            retiring.MemoryBytes,
+            _launch.MaxMemoryPerChild);
+        slot.Retiring = true;
+        RequeueUnstarted(slot);
+        if (_phase is Phase.Running or Phase.Closing)
+        {
+            StopSlot(slot);
+        }
+
+        EnsureWorkers();
+        Dispatch();
+        CheckDrained();
+    }
+
+    private void RequeueUnstarted(WorkerSlot slot)
+    {
+        foreach (var chunk in slot.InFlight.Values.OrderByDescending(c => c.Job.Id).ThenByDescending(c => c.Index))
+        {
+            if (chunk.Limits.Hard is not null)
+            {
+                Timers.Cancel(HardTimerKey(slot.Id, chunk.Job.Id, chunk.Index));
+            }
+
+            _queue.AddFirst(chunk);
+        }
+
+        slot.InFlight.Clear();
+    }
+
+    private static Exception ToException(RemoteError error, QueuedChunk chunk, WorkerSlot slot)
+    {
+        var exception = error.ToException($"worker process {slot.Pid}");
+        return exception is TaskTimeoutException && chunk.Limits.Soft is { } soft
+            ? new TaskTimeoutException(exception.Message, soft, slot.Pid, hard: false)
+            : exception;
+    }
+
+    private static string Describe(TimeSpan limit) =>
+        limit.TotalSeconds >= 1 ? $"{limit.TotalSeconds:0.###} s" : $"{limit.TotalMilliseconds:0.###} ms";
+
+    private static string HardTimerKey(int workerId, long jobId, int index) => $"hard-{workerId}-{jobId}-{index}";
 
     private void OnStartTimedOut(WorkerStartTimedOut timedOut)
     {
@@ -414,7 +526,13 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         }
 
         var how = cause ?? (exitCode is { } code ? ChildProcess.DescribeExit(code) : "its connection was lost");
-        if (slot.State != SlotState.Stopping && _phase is Phase.Running or Phase.Closing)
+        if (slot.TimedOut && _phase is Phase.Running or Phase.Closing)
+        {
+            // Killed for a hard time limit: that chunk already failed; the others it held were not started.
+            _log.Debug("Worker process {0}, killed for a hard time limit, exited ({1}).", slot.Pid, how);
+            RequeueUnstarted(slot);
+        }
+        else if (slot.State != SlotState.Stopping && _phase is Phase.Running or Phase.Closing)
         {
             if (slot.State is SlotState.Starting or SlotState.Initializing)
             {
@@ -510,7 +628,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         CheckStopped();
     }
 
-    private void OnTerminate()
+    private void OnTerminate(Exception? reason)
     {
         if (_phase is Phase.Terminating or Phase.Stopped)
         {
@@ -518,7 +636,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         }
 
         _phase = Phase.Terminating;
-        AbortAll(new PoolTerminatedException("The pool was terminated before this task finished (P-53 target)."));
+        AbortAll(reason ?? new PoolTerminatedException("The pool was terminated before this task finished (P-53 target)."));
         foreach (var slot in _workers.Values)
         {
             StopSlot(slot, immediately: true);
@@ -615,7 +733,8 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
 
             var functionId = _functionIds[chunk.Job.Function.CacheKey];
             var spec = slot.KnownFunctions.Add(functionId) ? chunk.Job.Function : null;
-            batch.Add(new ChunkTask(chunk.Job.Id, chunk.Index, functionId, spec, chunk.Args));
+            var soft = chunk.Limits.Soft is { } s ? Math.Max(1L, (long)s.TotalMicroseconds) : 0L;
+            batch.Add(new ChunkTask(chunk.Job.Id, chunk.Index, functionId, spec, chunk.Args, soft, chunk.Limits.Hard is not null));
             batches[slot] = (batch, bytes + chunk.Args.Length);
             slot.InFlight[(chunk.Job.Id, chunk.Index)] = chunk;
             slot.Assigned++;
@@ -791,6 +910,9 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         /// <summary>Its connection is gone; it gets no work while the pool waits for the process to exit.</summary>
         public bool Lost { get; set; }
 
+        /// <summary>It was killed because a chunk passed its hard time limit.</summary>
+        public bool TimedOut { get; set; }
+
         /// <summary>Runs a chunk whose previous worker died; it gets no other work until that chunk is done.</summary>
         public bool Isolating { get; set; }
 
@@ -806,8 +928,10 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         public HashSet<int> KnownFunctions { get; } = [];
     }
 
-    private sealed class QueuedChunk(IJob job, int index, byte[] args)
+    private sealed class QueuedChunk(IJob job, int index, byte[] args, ChunkLimits limits)
     {
+        public ChunkLimits Limits { get; } = limits;
+
         public IJob Job { get; } = job;
 
         public int Index { get; } = index;
@@ -819,4 +943,5 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
 }
 
 /// <summary>What a pool's workers are started with.</summary>
-internal sealed record PoolLaunch(int Processes, int? MaxTasksPerChild, FunctionSpec? Initializer, byte[]? InitializerArgs);
+internal sealed record PoolLaunch(
+    int Processes, int? MaxTasksPerChild, FunctionSpec? Initializer, byte[]? InitializerArgs, long? MaxMemoryPerChild = null);

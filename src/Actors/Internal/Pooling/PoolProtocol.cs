@@ -18,6 +18,8 @@ internal static class PoolProtocol
         (typeof(RunChunks), "pw5"),
         (typeof(ChunkResults), "pw6"),
         (typeof(StopWorker), "pw7"),
+        (typeof(ChunkStarted), "pw8"),
+        (typeof(WorkerRetiring), "pw9"),
     ];
 
     // ----- worker process <-> pool (remote) -----
@@ -34,7 +36,8 @@ internal static class PoolProtocol
     public sealed record WorkerSetup(
         [property: Key(0)] FunctionSpec? Initializer,
         [property: Key(1)] byte[]? InitializerArgs,
-        [property: Key(2)] int ResultBatchMax) : IProtocolMessage;
+        [property: Key(2)] int ResultBatchMax,
+        [property: Key(3)] long MaxMemoryBytes = 0) : IProtocolMessage;
 
     /// <summary>The initializer (if any) ran; the worker takes work.</summary>
     [MessagePackObject]
@@ -46,14 +49,36 @@ internal static class PoolProtocol
         [property: Key(0)] int WorkerId,
         [property: Key(1)] RemoteError Error) : IProtocolMessage;
 
-    /// <summary>One chunk of one job: a function (by id; the spec travels the first time a worker needs it) and its entries.</summary>
+    /// <summary>
+    /// One chunk of one job: a function (by id; the spec travels the first time a worker needs it) and its entries.
+    /// <paramref name="SoftTimeoutMicroseconds"/> (0 = none) cancels the function's token that long after the chunk
+    /// starts; <paramref name="ReportStart"/> asks for a <see cref="ChunkStarted"/> (the pool times a hard limit).
+    /// </summary>
     [MessagePackObject]
     public sealed record ChunkTask(
         [property: Key(0)] long JobId,
         [property: Key(1)] int Index,
         [property: Key(2)] int FunctionId,
         [property: Key(3)] FunctionSpec? Function,
-        [property: Key(4)] byte[] Args);
+        [property: Key(4)] byte[] Args,
+        [property: Key(5)] long SoftTimeoutMicroseconds = 0,
+        [property: Key(6)] bool ReportStart = false);
+
+    /// <summary>A worker started running a chunk that has a hard time limit; the pool's clock for it starts now.</summary>
+    [MessagePackObject]
+    public sealed record ChunkStarted(
+        [property: Key(0)] int WorkerId,
+        [property: Key(1)] long JobId,
+        [property: Key(2)] int Index) : IProtocolMessage;
+
+    /// <summary>
+    /// The worker's resident memory passed the pool's limit after a chunk: every result before this message was sent,
+    /// and the worker runs none of the chunks it still holds. The pool runs those elsewhere and replaces it.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record WorkerRetiring(
+        [property: Key(0)] int WorkerId,
+        [property: Key(1)] long MemoryBytes) : IProtocolMessage;
 
     /// <summary>Work for a worker; it runs the chunks one at a time in order.</summary>
     [MessagePackObject]
@@ -83,8 +108,11 @@ internal static class PoolProtocol
     /// <summary>A chunk waiting to run.</summary>
     public sealed record PendingChunk(int Index, byte[] Args);
 
-    /// <summary>Adds a job (first time) and some of its chunks.</summary>
-    public sealed record Submit(IJob Job, IReadOnlyList<PendingChunk> Chunks) : INoSerializationVerificationNeeded;
+    /// <summary>Adds a job (first time) and some of its chunks, with the time limits of those chunks.</summary>
+    public sealed record Submit(IJob Job, IReadOnlyList<PendingChunk> Chunks, ChunkLimits? Limits = null) : INoSerializationVerificationNeeded;
+
+    /// <summary>A chunk's hard time limit passed while it ran.</summary>
+    public sealed record HardTimeoutExpired(int WorkerId, long JobId, int Index) : INoSerializationVerificationNeeded;
 
     /// <summary>The lazy input of an imap job ended after <paramref name="TotalChunks"/> chunks (an input error takes the last one).</summary>
     public sealed record InputEnd(IJob Job, int TotalChunks, Exception? Error) : INoSerializationVerificationNeeded;
@@ -98,8 +126,8 @@ internal static class PoolProtocol
         public static Close Instance { get; } = new();
     }
 
-    /// <summary>Stop now, failing what is pending (<c>Pool.terminate()</c>).</summary>
-    public sealed record Terminate : INoSerializationVerificationNeeded
+    /// <summary>Stop now, failing what is pending with <paramref name="Reason"/> (default: <see cref="PoolTerminatedException"/>).</summary>
+    public sealed record Terminate(Exception? Reason = null) : INoSerializationVerificationNeeded
     {
         public static Terminate Instance { get; } = new();
     }
@@ -118,4 +146,12 @@ internal static class PoolProtocol
     {
         public static KillRemaining Instance { get; } = new();
     }
+}
+
+/// <summary>The effective time limits of a call's chunks (the call's <see cref="TaskLimits"/> over the pool's).</summary>
+internal sealed record ChunkLimits(TimeSpan? Soft, TimeSpan? Hard)
+{
+    public static ChunkLimits None { get; } = new(null, null);
+
+    public bool IsNone => Soft is null && Hard is null;
 }

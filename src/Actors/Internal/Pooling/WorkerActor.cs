@@ -58,7 +58,7 @@ internal sealed class WorkerActor : ReceiveActor
         Context.SetReceiveTimeout(null);
         var pool = Sender;
         Context.Watch(pool);
-        _thread = new TaskThread(_workerId, pool, Self, setup.ResultBatchMax, _log);
+        _thread = new TaskThread(_workerId, pool, Self, setup.ResultBatchMax, setup.MaxMemoryBytes, _log);
         _thread.Start(setup.Initializer, setup.InitializerArgs);
     }
 
@@ -69,7 +69,7 @@ internal sealed class WorkerActor : ReceiveActor
     }
 
     /// <summary>The thread that runs user code, so the actor stays responsive while a task runs.</summary>
-    private sealed class TaskThread(int workerId, IActorRef pool, IActorRef self, int batchMax, ILoggingAdapter log)
+    private sealed class TaskThread(int workerId, IActorRef pool, IActorRef self, int batchMax, long maxMemory, ILoggingAdapter log)
     {
         // Finished chunks wait at most this long for more to share their message, so a result is never held back
         // until a long chunk queued behind it has finished.
@@ -125,6 +125,20 @@ internal sealed class WorkerActor : ReceiveActor
             foreach (var chunk in _chunks.GetConsumingEnumerable())
             {
                 var result = RunOne(chunk);
+                if (maxMemory > 0 && Environment.WorkingSet is var used && used > maxMemory)
+                {
+                    // MaxMemoryPerChild: report this chunk, then run nothing more; the pool re-runs what is queued
+                    // here on other workers and replaces this process.
+                    lock (_gate)
+                    {
+                        _done.Add(result);
+                        SendDone();
+                        pool.Tell(new WorkerRetiring(workerId, used), self);
+                    }
+
+                    return;
+                }
+
                 var size = result.Results?.Length ?? result.Error?.MaxEncodedBytes ?? 0;
                 lock (_gate)
                 {
@@ -162,7 +176,13 @@ internal sealed class WorkerActor : ReceiveActor
 
         private ChunkResult RunOne(ChunkTask chunk)
         {
+            if (chunk.ReportStart)
+            {
+                pool.Tell(new ChunkStarted(workerId, chunk.JobId, chunk.Index), self);
+            }
+
             var started = Stopwatch.GetTimestamp();
+            using var soft = chunk.SoftTimeoutMicroseconds > 0 ? new CancellationTokenSource() : null;
             try
             {
                 if (chunk.Function is not null)
@@ -175,7 +195,8 @@ internal sealed class WorkerActor : ReceiveActor
                     throw new TaskFunctionException($"Function {chunk.FunctionId} was never described to this worker.");
                 }
 
-                var results = runner.RunChunk(chunk.Args);
+                soft?.CancelAfter(TimeSpan.FromMicroseconds(chunk.SoftTimeoutMicroseconds));
+                var results = runner.RunChunk(chunk.Args, soft?.Token ?? CancellationToken.None);
 
                 // Python's MaybeEncodingError: a result that cannot travel fails its tasks instead of being lost.
                 Serialization.MessageLimit.Check(
@@ -184,6 +205,16 @@ internal sealed class WorkerActor : ReceiveActor
                 // Puts the task sent without waiting reach their queues before its result reaches the caller.
                 Sharing.Caller.DrainWrites();
                 return new ChunkResult(chunk.JobId, chunk.Index, results, null, Elapsed(started));
+            }
+            catch (OperationCanceledException) when (soft is { IsCancellationRequested: true })
+            {
+                var limit = TimeSpan.FromMicroseconds(chunk.SoftTimeoutMicroseconds);
+                var name = _runners.TryGetValue(chunk.FunctionId, out var runner) ? runner.Name : "the task";
+                var error = new TaskTimeoutException(
+                    $"The task {name} (chunk {chunk.Index}) did not finish within its soft time limit of {limit.TotalSeconds:0.###} s " +
+                    $"in worker process {Environment.ProcessId}: its CancellationToken was cancelled and it stopped. The limit is " +
+                    "PoolOptions.TaskTimeout, or TaskLimits.Timeout of the call.");
+                return new ChunkResult(chunk.JobId, chunk.Index, null, RemoteError.From(error), Elapsed(started));
             }
             catch (Exception ex)
             {

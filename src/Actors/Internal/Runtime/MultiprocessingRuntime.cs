@@ -114,11 +114,27 @@ internal static class MultiprocessingRuntime
         // Before the actor system's own exit hook: writes sent without waiting (queue puts) are delivered first.
         AppDomain.CurrentDomain.ProcessExit += (_, _) => DrainAtExit(config.GetTimeSpan("multiprocessing.runtime.shutdown-timeout"));
 
+        // Akka's exit hook would also take SIGINT (Ctrl+C); ours does the rest of its job and leaves SIGINT alone.
+        var ownHook = config.GetBoolean("multiprocessing.runtime.handle-ctrl-c")
+            && config.GetBoolean("akka.coordinated-shutdown.run-by-clr-shutdown-hook");
+        if (ownHook)
+        {
+            config = ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off").WithFallback(config);
+        }
+
         var name = config.GetString("multiprocessing.runtime.system-name", "mp");
         var system = ActorSystem.Create(name, config);
 
         // Without this a remote-only node ignores SIGTERM and peers notice its death only after the failure detector.
-        CoordinatedShutdown.Get(system);
+        if (ownHook)
+        {
+            ShutdownHook.Install(system);
+        }
+        else
+        {
+            CoordinatedShutdown.Get(system);
+        }
+
         return system;
     }
 

@@ -38,7 +38,11 @@ public sealed class ProtocolSerializerTests : Akka.TestKit.Xunit2.TestKit
             new ChunkTask(long.MaxValue, 0, 1, GenericSpec, [0x93, 0x01, 0x02, 0x03]),
             new ChunkTask(long.MaxValue, 1, 1, null, [0x90]),
             new ChunkTask(5, int.MaxValue, 2, null, []),
+            new ChunkTask(6, 3, 2, null, [0x90], SoftTimeoutMicroseconds: 1_500_000, ReportStart: true),
         ]),
+        ["WorkerSetup with memory limit"] = new WorkerSetup(null, null, 8, MaxMemoryBytes: long.MaxValue),
+        ["ChunkStarted"] = new ChunkStarted(2, long.MaxValue, 9),
+        ["WorkerRetiring"] = new WorkerRetiring(3, 1L << 40),
         ["RunChunks empty"] = new RunChunks([]),
         ["ChunkResults"] = new ChunkResults(
             4,
