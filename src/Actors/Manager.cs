@@ -336,6 +336,16 @@ public sealed class Manager : IDisposable, IAsyncDisposable
             return;
         }
 
+        // Writes of this process that were sent without waiting reach the manager before it stops (or raise here).
+        try
+        {
+            await Caller.DrainWritesAsync().ConfigureAwait(false);
+        }
+        catch (RemoteObjectUnavailableException)
+        {
+            // The manager (or another object's process) is already gone: shutting down must still succeed.
+        }
+
         if (_process is null)
         {
             // A client of a manager started elsewhere only detaches (M-05: shutdown belongs to the starter).

@@ -25,6 +25,7 @@ internal readonly struct ContainerClient(IActorRef actor, string kind)
     /// </summary>
     public void Write(string method, params byte[][] args)
     {
+        CheckSize(method, args);
         var target = actor;
         Caller.SendWrite(target, id => new ManagerProtocol.Invoke(id, method, args), $"{kind}.{method}");
     }

@@ -82,6 +82,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
     private int _startFailures;
     private double _chunkMicros = double.NaN;
     private Phase _phase = Phase.Running;
+    private bool _lifelineLost;
 
     public PoolActor(PoolSettings settings, PoolLaunch launch, IWorkerLauncher launcher, PoolState state)
     {
@@ -476,10 +477,15 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
     {
         if (Equals(terminated.ActorRef, _launcher.Lifeline))
         {
-            Break(new BrokenPoolException(
-                $"The cluster's host ({terminated.ActorRef.Path.Address}) is gone: the pool cannot replace workers or reach its nodes. " +
-                "Start the host again and connect a new pool.",
-                null));
+            // The workers it has may still be fine (their nodes are separate processes): the pool breaks when it
+            // needs a new worker, or now if it has none.
+            _lifelineLost = true;
+            _log.Warning("The cluster's host {0} is unreachable: this pool keeps its workers but cannot replace them.", terminated.ActorRef.Path.Address);
+            if (_workers.Count == 0)
+            {
+                BreakForLifeline();
+            }
+
             return;
         }
 
@@ -806,8 +812,19 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         }
     }
 
+    private void BreakForLifeline() => Break(new BrokenPoolException(
+        $"The cluster's host ({_launcher.Lifeline?.Path.Address}) is gone: the pool cannot replace its workers. " +
+        "Start the host again and connect a new pool.",
+        null));
+
     private void Spawn()
     {
+        if (_lifelineLost)
+        {
+            BreakForLifeline();
+            return;
+        }
+
         var id = ++_nextWorkerId;
         var slot = new WorkerSlot(id);
         _workers[id] = slot;
