@@ -277,7 +277,8 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         IEnumerable<TArgs> items,
         int? chunksize,
         Action<IReadOnlyList<TResult>>? callback,
-        Action<Exception>? errorCallback)
+        Action<Exception>? errorCallback,
+        IProgress<PoolProgress>? progress = null)
     {
         EnsureRunning();
         ArgumentNullException.ThrowIfNull(items);
@@ -297,17 +298,22 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         }
 
         var result = new AsyncResult<IReadOnlyList<TResult>>(_resultThread, callback, errorCallback);
-        var job = new MapJob<TResult>(spec, result, offsets, list.Count);
+        var tracker = ProgressTracker.Create(progress, _resultThread, list.Count);
+        var job = new MapJob<TResult>(spec, result, offsets, list.Count, tracker);
         if (chunks.Count > 0)
         {
             _actor.Tell(new PoolProtocol.Submit(job, chunks));
+        }
+        else
+        {
+            tracker?.TotalKnown(0);
         }
 
         return result;
     }
 
     private ResultIterator<TResult> SubmitImap<TArgs, TResult>(
-        Delegate function, ArgsShape shape, IEnumerable<TArgs> items, int chunksize, bool ordered)
+        Delegate function, ArgsShape shape, IEnumerable<TArgs> items, int chunksize, bool ordered, IProgress<PoolProgress>? progress = null)
     {
         EnsureRunning();
         ArgumentNullException.ThrowIfNull(items);
@@ -315,7 +321,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         var spec = FunctionSpec.Create(function, typeof(TArgs), typeof(TResult), shape, "func");
         var window = new SemaphoreSlim(_settings.ImapBufferPerWorker * Processes);
         var iterator = new ResultIterator<TResult>(ordered, () => window.Release());
-        var job = new ImapJob<TResult>(spec, iterator);
+        var job = new ImapJob<TResult>(spec, iterator, ProgressTracker.Create(progress, _resultThread, null));
 
         // Registered now, from the caller's thread, so a Close() right after this call still lets the job finish.
         _actor.Tell(new PoolProtocol.Submit(job, []));
@@ -381,6 +387,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
 
                 if (buffer.Count > 0)
                 {
+                    job.Progress?.Sized(index, buffer.Count);
                     try
                     {
                         var chunk = CheckSize(ChunkBuilder.Encode(buffer, itemIndex, spec.DisplayName), spec);
@@ -399,6 +406,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
                 if (!more)
                 {
                     Flush();
+                    job.Progress?.TotalKnown(itemIndex);
                     _actor.Tell(new PoolProtocol.InputEnd(job, index, null));
                     return;
                 }
@@ -414,6 +422,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         {
             // P-46: the input itself raised; results before it are delivered, then this error at its position.
             Flush();
+            job.Progress?.TotalKnown(itemIndex);
             _actor.Tell(new PoolProtocol.InputEnd(job, index + 1, ex));
         }
     }

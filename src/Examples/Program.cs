@@ -7,6 +7,7 @@ var examples = new Dictionary<string, (string Purpose, Func<string[], int> Run)>
     ["manager"] = ("a Manager's shared dict and list filled by a pool of worker processes", _ => ManagerExample.Run()),
     ["process"] = ("Process workers sharing a Queue, a Manager dict and an RLock", _ => ProcessExample.Run()),
     ["cluster"] = ("an mp host and two mp worker nodes on this machine; a Map through Pool.Connect: cluster [--tls]", ClusterExample.Run),
+    ["progress"] = ("a Spectre.Console progress bar over a long Imap, fed by the pool's progress reports", _ => ProgressExample.Run()),
     ["primes"] = ("CPU-bound Map over worker processes and its speed-up: primes [limit] [processes]", Primes.Run),
 };
 

@@ -5,13 +5,13 @@
 # Needs the .NET SDK and, for the app's other dependencies (Akka, MessagePack), the default package source or a
 # warm package cache. Prints "OK pack" at the end; exits non-zero on the first failure.
 #
-# Usage: bash tests/pack/pack-test.sh [--bench]   (--bench also runs "mp bench --quick", about two minutes)
+# Usage: bash tests/pack/pack-test.sh [--no-bench]   ("mp bench --quick" takes about a minute; --no-bench skips it)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-run_bench=false
-[ "${1:-}" = "--bench" ] && run_bench=true
+run_bench=true
+[ "${1:-}" = "--no-bench" ] && run_bench=false
 
 work="$(mktemp -d /tmp/mp-pack-test.XXXXXX)"
 # A version of its own for every run, so the package cache can never hand back an older build of the same version.

@@ -126,12 +126,15 @@ internal sealed class MapJob<TResult> : IJob
     private readonly int[] _offsets;
     private readonly TResult[] _values;
     private readonly bool[] _done;
+    private readonly ProgressTracker? _progress;
     private int _remaining;
     private Exception? _firstError;
 
-    public MapJob(FunctionSpec function, AsyncResult<IReadOnlyList<TResult>> result, int[] offsets, int totalItems)
+    public MapJob(
+        FunctionSpec function, AsyncResult<IReadOnlyList<TResult>> result, int[] offsets, int totalItems, ProgressTracker? progress = null)
     {
         _function = function;
+        _progress = progress;
         _result = result;
         _offsets = offsets;
         _values = new TResult[totalItems];
@@ -179,6 +182,7 @@ internal sealed class MapJob<TResult> : IJob
             }
 
             values.CopyTo(_values, _offsets[index]);
+            _progress?.Succeeded(index, values.Length);
             Finish(index);
         }
     }
@@ -193,6 +197,7 @@ internal sealed class MapJob<TResult> : IJob
             }
 
             _firstError ??= error;
+            _progress?.Failed(index, ChunkSize(index));
             Finish(index);
         }
     }
@@ -211,11 +216,15 @@ internal sealed class MapJob<TResult> : IJob
                 if (!_done[i])
                 {
                     _firstError ??= error;
+                    _progress?.Failed(i, ChunkSize(i));
                     Finish(i);
                 }
             }
         }
     }
+
+    private int ChunkSize(int index) =>
+        (index + 1 < _offsets.Length ? _offsets[index + 1] : _values.Length) - _offsets[index];
 
     private void Finish(int index)
     {
@@ -237,7 +246,7 @@ internal sealed class MapJob<TResult> : IJob
 }
 
 /// <summary><c>imap</c> / <c>imap_unordered</c>: chunks arrive as the lazy input is read; results go to a <see cref="ResultIterator{T}"/>.</summary>
-internal sealed class ImapJob<TResult>(FunctionSpec function, ResultIterator<TResult> iterator) : IJob
+internal sealed class ImapJob<TResult>(FunctionSpec function, ResultIterator<TResult> iterator, ProgressTracker? progress = null) : IJob
 {
     private readonly object _gate = new();
     private readonly HashSet<int> _finished = [];
@@ -248,6 +257,9 @@ internal sealed class ImapJob<TResult>(FunctionSpec function, ResultIterator<TRe
     public FunctionSpec Function => function;
 
     public ResultIterator<TResult> Iterator => iterator;
+
+    /// <summary>Gets the call's progress reporter, told chunk sizes and the input's end by the feeder.</summary>
+    public ProgressTracker? Progress => progress;
 
     public bool IsComplete
     {
@@ -281,6 +293,7 @@ internal sealed class ImapJob<TResult>(FunctionSpec function, ResultIterator<TRe
             }
         }
 
+        progress?.Succeeded(index, values.Length);
         iterator.Deliver(index, values);
     }
 
@@ -294,6 +307,7 @@ internal sealed class ImapJob<TResult>(FunctionSpec function, ResultIterator<TRe
             }
         }
 
+        progress?.Failed(index);
         iterator.DeliverError(index, error);
     }
 
