@@ -19,6 +19,10 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
     private readonly PoolState _state = new();
     private readonly ResultThread _resultThread;
     private readonly IActorRef _actor;
+    private readonly string _name;
+
+    /// <summary>Gets the pool's name in this process (<c>pool-N</c>): its actor's name and its telemetry tag.</summary>
+    internal string Name => _name;
     private readonly CancellationTokenSource _closing = new();
     private readonly CancellationTokenSource _terminating = new();
     private int _phase;
@@ -87,11 +91,12 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         Processes = processes;
         _settings = PoolSettings.Create(MultiprocessingRuntime.Config);
         var id = Interlocked.Increment(ref _count);
+        _name = $"pool-{id}";
         _resultThread = new ResultThread($"multiprocessing-pool-{id}-results");
         var launch = new PoolLaunch(processes, options.MaxTasksPerChild, initializer, initArgs);
         _actor = MultiprocessingRuntime.System.ActorOf(
             PoolActor.Props(_settings, launch, launcher ?? ProcessWorkerLauncher.Instance, _state),
-            $"pool-{id}");
+            _name);
         if (launcher is ClusterWorkerLauncher attached)
         {
             attached.Coordinator.Tell(new ClusterProtocol.PoolAttached(MultiprocessingRuntime.Address.ToString()), _actor);
@@ -266,7 +271,8 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         var spec = FunctionSpec.Create(function, typeof(TArgs), typeof(TResult), shape, "func");
         var chunk = CheckSize(ChunkBuilder.Encode([args], 0, spec.DisplayName), spec);
         var result = new AsyncResult<TResult>(_resultThread, callback, errorCallback);
-        var job = new ApplyJob<TResult>(spec, result);
+        using var activity = StartSubmitActivity("apply", spec, 1);
+        var job = new ApplyJob<TResult>(spec, result) { TraceParent = Telemetry.TraceParent(activity) };
         _actor.Tell(new PoolProtocol.Submit(job, [new PoolProtocol.PendingChunk(0, chunk)]));
         return result;
     }
@@ -299,7 +305,8 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
 
         var result = new AsyncResult<IReadOnlyList<TResult>>(_resultThread, callback, errorCallback);
         var tracker = ProgressTracker.Create(progress, _resultThread, list.Count);
-        var job = new MapJob<TResult>(spec, result, offsets, list.Count, tracker);
+        using var activity = StartSubmitActivity("map", spec, list.Count);
+        var job = new MapJob<TResult>(spec, result, offsets, list.Count, tracker) { TraceParent = Telemetry.TraceParent(activity) };
         if (chunks.Count > 0)
         {
             _actor.Tell(new PoolProtocol.Submit(job, chunks));
@@ -321,7 +328,11 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         var spec = FunctionSpec.Create(function, typeof(TArgs), typeof(TResult), shape, "func");
         var window = new SemaphoreSlim(_settings.ImapBufferPerWorker * Processes);
         var iterator = new ResultIterator<TResult>(ordered, () => window.Release());
-        var job = new ImapJob<TResult>(spec, iterator, ProgressTracker.Create(progress, _resultThread, null));
+        using var activity = StartSubmitActivity(ordered ? "imap" : "imap_unordered", spec, null);
+        var job = new ImapJob<TResult>(spec, iterator, ProgressTracker.Create(progress, _resultThread, null))
+        {
+            TraceParent = Telemetry.TraceParent(activity),
+        };
 
         // Registered now, from the caller's thread, so a Close() right after this call still lets the job finish.
         _actor.Tell(new PoolProtocol.Submit(job, []));
@@ -425,6 +436,21 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
             job.Progress?.TotalKnown(itemIndex);
             _actor.Tell(new PoolProtocol.InputEnd(job, index + 1, ex));
         }
+    }
+
+    /// <summary>The driver's span of one submission; its trace context travels with the chunks.</summary>
+    private System.Diagnostics.Activity? StartSubmitActivity(string method, FunctionSpec spec, int? items)
+    {
+        var activity = Telemetry.Source.StartActivity(Diagnostics.SubmitActivity, System.Diagnostics.ActivityKind.Producer);
+        activity?.SetTag(Diagnostics.FunctionTag, spec.DisplayName);
+        activity?.SetTag("multiprocessing.method", method);
+        activity?.SetTag(Diagnostics.PoolTag, _name);
+        if (items is { } count)
+        {
+            activity?.SetTag("multiprocessing.items", count);
+        }
+
+        return activity;
     }
 
     private int DefaultChunksize(int count)

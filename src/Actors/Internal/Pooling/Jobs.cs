@@ -14,6 +14,9 @@ internal interface IJob
 
     FunctionSpec Function { get; }
 
+    /// <summary>Gets the W3C trace context of the submission, sent with every chunk so worker spans join its trace.</summary>
+    string? TraceParent { get; }
+
     /// <summary>Whether every chunk has an outcome and no more chunks will come.</summary>
     bool IsComplete { get; }
 
@@ -69,6 +72,8 @@ internal sealed class ApplyJob<TResult>(FunctionSpec function, AsyncResult<TResu
     public long Id { get; } = JobIds.Next();
 
     public FunctionSpec Function => function;
+
+    public string? TraceParent { get; init; }
 
     public bool IsComplete => Volatile.Read(ref _done) != 0;
 
@@ -149,6 +154,8 @@ internal sealed class MapJob<TResult> : IJob
     public long Id { get; } = JobIds.Next();
 
     public FunctionSpec Function => _function;
+
+    public string? TraceParent { get; init; }
 
     public bool IsComplete
     {
@@ -257,6 +264,8 @@ internal sealed class ImapJob<TResult>(FunctionSpec function, ResultIterator<TRe
     public FunctionSpec Function => function;
 
     public ResultIterator<TResult> Iterator => iterator;
+
+    public string? TraceParent { get; init; }
 
     /// <summary>Gets the call's progress reporter, told chunk sizes and the input's end by the feeder.</summary>
     public ProgressTracker? Progress => progress;

@@ -1,8 +1,10 @@
+using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Akka.Event;
 using Multiprocessing.Internal.Cluster;
 using Multiprocessing.Internal.Functions;
 using Multiprocessing.Internal.Processes;
+using Multiprocessing.Internal.Runtime;
 using static Multiprocessing.Internal.Pooling.PoolProtocol;
 
 namespace Multiprocessing.Internal.Pooling;
@@ -75,6 +77,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
     private readonly Dictionary<int, WorkerSlot> _workers = [];
     private readonly Dictionary<string, int> _functionIds = [];
     private readonly string _token = Guid.NewGuid().ToString("N");
+    private Telemetry.PoolGauges? _gauges;
     private int _nextWorkerId;
     private int _startFailures;
     private double _chunkMicros = double.NaN;
@@ -122,6 +125,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
+        _gauges = Telemetry.RegisterPool(Self.Path.Name);
         for (var i = 0; i < _launch.Processes; i++)
         {
             Spawn();
@@ -144,7 +148,28 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             slot.Handle?.Kill();
         }
 
+        Telemetry.ForgetPool(Self.Path.Name);
         _state.MarkStopped();
+    }
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        var handled = base.AroundReceive(receive, message);
+        if (_gauges is { } gauges)
+        {
+            gauges.QueueDepth = _queue.Count;
+            gauges.WorkersAlive = _workers.Count;
+        }
+
+        return handled;
+    }
+
+    private static void Count(Counter<long> counter, IJob job, long tasks = 1)
+    {
+        if (counter.Enabled && tasks > 0)
+        {
+            counter.Add(tasks, Telemetry.FunctionTag(job.Function.DisplayName));
+        }
     }
 
     private void OnSubmit(Submit submit)
@@ -172,6 +197,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             }
         }
 
+        Count(Telemetry.Submitted, job, submit.Chunks.Count);
         foreach (var chunk in submit.Chunks)
         {
             _queue.AddLast(new QueuedChunk(job, chunk.Index, chunk.Args));
@@ -196,6 +222,8 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
 
     private void OnChunkRejected(ChunkRejected rejected)
     {
+        Count(Telemetry.Submitted, rejected.Job);
+        Count(Telemetry.Failed, rejected.Job);
         rejected.Job.ChunkFailed(rejected.Index, rejected.Error);
         ForgetIfComplete(rejected.Job);
         CheckDrained();
@@ -277,6 +305,12 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             if (!_jobs.TryGetValue(result.JobId, out var job))
             {
                 continue;
+            }
+
+            Count(result.Error is null ? Telemetry.Completed : Telemetry.Failed, job);
+            if (Telemetry.Duration.Enabled)
+            {
+                Telemetry.Duration.Record(result.ElapsedMicroseconds / 1e6, Telemetry.FunctionTag(job.Function.DisplayName));
             }
 
             if (result.Error is { } error)
@@ -441,6 +475,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             {
                 if (_jobs.TryGetValue(chunk.Job.Id, out var job))
                 {
+                    Count(Telemetry.Failed, job);
                     job.ChunkFailed(chunk.Index, new WorkerLostException(
                         $"The worker process running chunk {chunk.Index} of {job.Function.DisplayName} died ({how}, {slot.Where}) " +
                         $"{chunk.Attempts} times; the task is not run again (multiprocessing.pool.max-retries = {_settings.MaxRetries}).",
@@ -451,6 +486,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             }
             else
             {
+                Count(Telemetry.Retried, chunk.Job);
                 _queue.AddFirst(chunk);
             }
         }
@@ -597,7 +633,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
 
             var functionId = _functionIds[chunk.Job.Function.CacheKey];
             var spec = slot.KnownFunctions.Add(functionId) ? chunk.Job.Function : null;
-            batch.Add(new ChunkTask(chunk.Job.Id, chunk.Index, functionId, spec, chunk.Args));
+            batch.Add(new ChunkTask(chunk.Job.Id, chunk.Index, functionId, spec, chunk.Args) { TraceParent = chunk.Job.TraceParent });
             batches[slot] = (batch, bytes + chunk.Args.Length);
             slot.InFlight[(chunk.Job.Id, chunk.Index)] = chunk;
             slot.Assigned++;

@@ -53,7 +53,12 @@ internal static class PoolProtocol
         [property: Key(1)] int Index,
         [property: Key(2)] int FunctionId,
         [property: Key(3)] FunctionSpec? Function,
-        [property: Key(4)] byte[] Args);
+        [property: Key(4)] byte[] Args)
+    {
+        /// <summary>Gets the W3C trace context of the submission (null when nobody traces), so the worker's span joins its trace.</summary>
+        [Key(5)]
+        public string? TraceParent { get; init; }
+    }
 
     /// <summary>Work for a worker; it runs the chunks one at a time in order.</summary>
     [MessagePackObject]
