@@ -38,6 +38,10 @@ nuspec="$(unzip -p "$lib" Multiprocessing.nuspec)"
 grep -q "Multiprocessing.Worker" <<<"$nuspec" && fail "the package depends on a Multiprocessing.Worker package"
 grep -q "<readme>README.md</readme>" <<<"$nuspec" || fail "the package has no readme"
 grep -q '<license type="expression">MIT</license>' <<<"$nuspec" || fail "the package has no MIT license"
+tool_contents="$(unzip -l "$tool")"
+for file in tools/net10.0/any/mp.dll tools/net10.0/any/Multiprocessing.Worker.dll tools/net10.0/any/config/common.conf; do
+  grep -q "$file" <<<"$tool_contents" || fail "the tool package has no $file"
+done
 
 echo "=== a new console app that references the package"
 mkdir -p "$work/app"
