@@ -3,6 +3,7 @@ using Multiprocessing.Examples;
 // dotnet run --project src/Examples -- <name>
 var examples = new Dictionary<string, (string Purpose, Func<string[], int> Run)>(StringComparer.OrdinalIgnoreCase)
 {
+    ["quickstart"] = ("the README's first snippet: Map over 4 worker processes", _ => QuickStartExample.Run()),
     ["pool-methods"] = ("every method of Python's multiprocessing.Pool, on worker processes", _ => PoolMethods.Run()),
     ["manager"] = ("a Manager's shared dict and list filled by a pool of worker processes", _ => ManagerExample.Run()),
     ["process"] = ("Process workers sharing a Queue, a Manager dict and an RLock", _ => ProcessExample.Run()),

@@ -25,6 +25,7 @@ public static class MpCommand
         root.Subcommands.Add(HostCommand.Create());
         root.Subcommands.Add(WorkerCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(ConfigReference.Create());
         return root;
     }
 
