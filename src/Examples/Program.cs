@@ -12,6 +12,12 @@ var examples = new Dictionary<string, (string Purpose, Func<string[], int> Run)>
     ["primes"] = ("CPU-bound Map over worker processes and its speed-up: primes [limit] [processes]", Primes.Run),
 };
 
+// Examples that "all" leaves out: add long-running or optional ones here. Every other registered example joins it.
+var notInAll = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+examples["all"] = (
+    "every other example in turn, each in its own process; prints each OK line, then OK all",
+    _ => AllExamples.Run(examples.Keys.Where(name => name != "all" && !notInAll.Contains(name)).ToList()));
+
 if (args.Length < 1 || !examples.TryGetValue(args[0], out var example))
 {
     Console.Error.WriteLine("usage: dotnet run --project src/Examples -- <example>");
