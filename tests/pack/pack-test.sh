@@ -23,22 +23,30 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "pack-test: $*" >&2; exit 1; }
+# Lists / prints a file of a zip (a .nupkg) with unzip, or with python3 where unzip is missing.
+zip_list() { if command -v unzip >/dev/null; then unzip -l "$1"; else python3 -m zipfile -l "$1"; fi; }
+zip_cat() {
+  if command -v unzip >/dev/null; then unzip -p "$1" "$2"
+  else python3 -c 'import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())' "$1" "$2"; fi
+}
 
 echo "=== pack $version"
-dotnet pack "$repo/Multiprocessing.slnx" -c Release -o "$work/feed" -p:Version="$version" --nologo -v quiet \
+# Built in a folder of its own (artifacts layout), so the checkout's bin/ and obj/ are left as they are.
+dotnet pack "$repo/Multiprocessing.slnx" -c Release -o "$work/feed" -p:Version="$version" \
+  -p:UseArtifactsOutput=true -p:ArtifactsPath="$work/artifacts" --nologo -v quiet \
   || fail "dotnet pack failed"
 lib="$work/feed/Multiprocessing.$version.nupkg"
 tool="$work/feed/Multiprocessing.Tool.$version.nupkg"
 [ -f "$lib" ] || fail "no $lib"
 [ -f "$tool" ] || fail "no $tool"
-contents="$(unzip -l "$lib")"
+contents="$(zip_list "$lib")"
 grep -q "lib/net10.0/Multiprocessing.dll" <<<"$contents" || fail "the package has no lib/net10.0/Multiprocessing.dll"
 grep -q "lib/net10.0/Multiprocessing.Worker.dll" <<<"$contents" || fail "the package has no lib/net10.0/Multiprocessing.Worker.dll"
-nuspec="$(unzip -p "$lib" Multiprocessing.nuspec)"
+nuspec="$(zip_cat "$lib" Multiprocessing.nuspec)"
 grep -q "Multiprocessing.Worker" <<<"$nuspec" && fail "the package depends on a Multiprocessing.Worker package"
 grep -q "<readme>README.md</readme>" <<<"$nuspec" || fail "the package has no readme"
 grep -q '<license type="expression">MIT</license>' <<<"$nuspec" || fail "the package has no MIT license"
-tool_contents="$(unzip -l "$tool")"
+tool_contents="$(zip_list "$tool")"
 for file in tools/net10.0/any/mp.dll tools/net10.0/any/Multiprocessing.Worker.dll tools/net10.0/any/config/common.conf; do
   grep -q "$file" <<<"$tool_contents" || fail "the tool package has no $file"
 done
