@@ -118,7 +118,7 @@ public sealed partial class Pool
         Action<Exception>? errorCallback = null) =>
         SubmitMap<T, TResult>(func, ArgsShape.Single, items, chunksize, callback, errorCallback, limits);
 
-    /// <summary>Like <see cref="Imap{T, TResult}(Func{T, TResult}, IEnumerable{T}, int)"/> for a cancellable <paramref name="func"/>.</summary>
+    /// <summary>Like <see cref="Imap{T, TResult}(Func{T, TResult}, IEnumerable{T}, int, IProgress{PoolProgress})"/> for a cancellable <paramref name="func"/>.</summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <typeparam name="TResult">The result type.</typeparam>
     /// <param name="func">A static method or a lambda that captures nothing; its token is cancelled at the soft time limit of its chunk.</param>
@@ -130,7 +130,7 @@ public sealed partial class Pool
         Func<T, CancellationToken, TResult> func, IEnumerable<T> items, int chunksize = 1, TaskLimits? limits = null) =>
         SubmitImap<T, TResult>(func, ArgsShape.Single, items, chunksize, ordered: true, limits);
 
-    /// <summary>Like <see cref="ImapUnordered{T, TResult}(Func{T, TResult}, IEnumerable{T}, int)"/> for a cancellable <paramref name="func"/>.</summary>
+    /// <summary>Like <see cref="ImapUnordered{T, TResult}(Func{T, TResult}, IEnumerable{T}, int, IProgress{PoolProgress})"/> for a cancellable <paramref name="func"/>.</summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <typeparam name="TResult">The result type.</typeparam>
     /// <param name="func">A static method or a lambda that captures nothing; its token is cancelled at the soft time limit of its chunk.</param>

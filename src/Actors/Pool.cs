@@ -19,6 +19,10 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
     private readonly PoolState _state = new();
     private readonly ResultThread _resultThread;
     private readonly IActorRef _actor;
+    private readonly string _name;
+
+    /// <summary>Gets the pool's name in this process (<c>pool-N</c>): its actor's name and its telemetry tag.</summary>
+    internal string Name => _name;
     private readonly CancellationTokenSource _closing = new();
     private readonly CancellationTokenSource _terminating = new();
     private readonly ChunkLimits _limits;
@@ -107,11 +111,12 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
             _settings = _settings with { MaxRetries = maxRetries };
         }
         var id = Interlocked.Increment(ref _count);
+        _name = $"pool-{id}";
         _resultThread = new ResultThread($"multiprocessing-pool-{id}-results");
         var launch = new PoolLaunch(processes, options.MaxTasksPerChild, initializer, initArgs, options.MaxMemoryPerChild);
         _actor = MultiprocessingRuntime.System.ActorOf(
             PoolActor.Props(_settings, launch, launcher ?? ProcessWorkerLauncher.Instance, _state),
-            $"pool-{id}");
+            _name);
         if (launcher is ClusterWorkerLauncher attached)
         {
             attached.Coordinator.Tell(new ClusterProtocol.PoolAttached(MultiprocessingRuntime.Address.ToString()), _actor);
@@ -308,7 +313,8 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         var spec = FunctionSpec.Create(function, typeof(TArgs), typeof(TResult), shape, "func");
         var chunk = CheckSize(ChunkBuilder.Encode([args], 0, spec.DisplayName), spec);
         var result = new AsyncResult<TResult>(_resultThread, callback, errorCallback);
-        var job = new ApplyJob<TResult>(spec, result);
+        using var activity = StartSubmitActivity("apply", spec, 1);
+        var job = new ApplyJob<TResult>(spec, result) { TraceParent = Telemetry.TraceParent(activity) };
         _actor.Tell(new PoolProtocol.Submit(job, [new PoolProtocol.PendingChunk(0, chunk)], effective));
         return result;
     }
@@ -320,7 +326,8 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         int? chunksize,
         Action<IReadOnlyList<TResult>>? callback,
         Action<Exception>? errorCallback,
-        TaskLimits? limits = null)
+        TaskLimits? limits = null,
+        IProgress<PoolProgress>? progress = null)
     {
         EnsureRunning();
         ArgumentNullException.ThrowIfNull(items);
@@ -341,17 +348,29 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         }
 
         var result = new AsyncResult<IReadOnlyList<TResult>>(_resultThread, callback, errorCallback);
-        var job = new MapJob<TResult>(spec, result, offsets, list.Count);
+        var tracker = ProgressTracker.Create(progress, _resultThread, list.Count);
+        using var activity = StartSubmitActivity("map", spec, list.Count);
+        var job = new MapJob<TResult>(spec, result, offsets, list.Count, tracker) { TraceParent = Telemetry.TraceParent(activity) };
         if (chunks.Count > 0)
         {
             _actor.Tell(new PoolProtocol.Submit(job, chunks, effective));
+        }
+        else
+        {
+            tracker?.TotalKnown(0);
         }
 
         return result;
     }
 
     private ResultIterator<TResult> SubmitImap<TArgs, TResult>(
-        Delegate function, ArgsShape shape, IEnumerable<TArgs> items, int chunksize, bool ordered, TaskLimits? limits = null)
+        Delegate function,
+        ArgsShape shape,
+        IEnumerable<TArgs> items,
+        int chunksize,
+        bool ordered,
+        TaskLimits? limits = null,
+        IProgress<PoolProgress>? progress = null)
     {
         EnsureRunning();
         ArgumentNullException.ThrowIfNull(items);
@@ -360,7 +379,11 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         var spec = FunctionSpec.Create(function, typeof(TArgs), typeof(TResult), shape, "func");
         var window = new SemaphoreSlim(_settings.ImapBufferPerWorker * Processes);
         var iterator = new ResultIterator<TResult>(ordered, () => window.Release());
-        var job = new ImapJob<TResult>(spec, iterator);
+        using var activity = StartSubmitActivity(ordered ? "imap" : "imap_unordered", spec, null);
+        var job = new ImapJob<TResult>(spec, iterator, ProgressTracker.Create(progress, _resultThread, null))
+        {
+            TraceParent = Telemetry.TraceParent(activity),
+        };
 
         // Registered now, from the caller's thread, so a Close() right after this call still lets the job finish.
         _actor.Tell(new PoolProtocol.Submit(job, []));
@@ -427,6 +450,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
 
                 if (buffer.Count > 0)
                 {
+                    job.Progress?.Sized(index, buffer.Count);
                     try
                     {
                         var chunk = CheckSize(ChunkBuilder.Encode(buffer, itemIndex, spec.DisplayName), spec);
@@ -445,6 +469,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
                 if (!more)
                 {
                     Flush();
+                    job.Progress?.TotalKnown(itemIndex);
                     _actor.Tell(new PoolProtocol.InputEnd(job, index, null));
                     return;
                 }
@@ -460,6 +485,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         {
             // P-46: the input itself raised; results before it are delivered, then this error at its position.
             Flush();
+            job.Progress?.TotalKnown(itemIndex);
             _actor.Tell(new PoolProtocol.InputEnd(job, index + 1, ex));
         }
     }
@@ -476,6 +502,21 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         var hard = limits.HardTimeout ?? _limits.Hard;
         TaskLimits.Validate(soft, hard, "TaskLimits.Timeout (or the pool's TaskTimeout)", "TaskLimits.HardTimeout (or the pool's TaskHardTimeout)", nameof(limits));
         return new ChunkLimits(soft, hard);
+    }
+
+    /// <summary>The driver's span of one submission; its trace context travels with the chunks.</summary>
+    private System.Diagnostics.Activity? StartSubmitActivity(string method, FunctionSpec spec, int? items)
+    {
+        var activity = Telemetry.Source.StartActivity(Diagnostics.SubmitActivity, System.Diagnostics.ActivityKind.Producer);
+        activity?.SetTag(Diagnostics.FunctionTag, spec.DisplayName);
+        activity?.SetTag("multiprocessing.method", method);
+        activity?.SetTag(Diagnostics.PoolTag, _name);
+        if (items is { } count)
+        {
+            activity?.SetTag("multiprocessing.items", count);
+        }
+
+        return activity;
     }
 
     private int DefaultChunksize(int count)

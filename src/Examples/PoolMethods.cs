@@ -82,7 +82,8 @@ public static class PoolMethods
             Console.WriteLine($"starmap_async(add, ...).get() = [{string.Join(", ", starmapAsync)}]");
             Check("starmap_async", starmapAsync.SequenceEqual([3, 7, 11]));
 
-            // Which worker processes ran tasks: once every worker is up, slow tasks, one per chunk, reach each of them.
+            // Which worker processes ran tasks: slow tasks, one per chunk, reach every worker once all are up (on a
+            // loaded machine the second worker may still be starting after the calls above).
             pool.WaitReady(TimeSpan.FromSeconds(60));
             pids.UnionWith(pool.Map(SlowPid, Enumerable.Range(0, 4 * pool.Processes), chunksize: 1));
 

@@ -7,16 +7,25 @@ namespace Multiprocessing.Host.Commands;
 /// <summary>The root of the <c>mp</c> command line.</summary>
 public static class MpCommand
 {
+    /// <summary>Gets the global <c>--verbose</c> option: debug logs from the library, here and in the processes it starts.</summary>
+    public static Option<bool> Verbose { get; } = new("--verbose")
+    {
+        Description = "Print the library's debug log on stderr (multiprocessing.runtime.log-level = DEBUG), also from worker processes.",
+        Recursive = true,
+    };
+
     public static RootCommand Create()
     {
         var root = new RootCommand(
             "mp: Python's multiprocessing model for .NET on Akka.NET. Pools of worker processes, queues, locks and managers; " +
             "host and worker nodes that join into a cluster.");
+        root.Options.Add(Verbose);
         root.Subcommands.Add(VersionCommand());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(HostCommand.Create());
         root.Subcommands.Add(WorkerCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(ConfigReference.Create());
         return root;
     }
 
@@ -47,8 +56,17 @@ public static class MpCommand
             return 2;
         }
 
+        if (LogOverrides(parse) is { } hocon)
+        {
+            RuntimeConfig.Apply(hocon);
+        }
+
         return await parse.InvokeAsync(configuration);
     }
+
+    /// <summary>The runtime configuration the global options ask for, or null.</summary>
+    public static string? LogOverrides(ParseResult parse) =>
+        parse.GetValue(Verbose) ? "multiprocessing.runtime.log-level = DEBUG" : null;
 
     private static bool IsHelp(string[] args) => args.Any(a => a is "--help" or "-h" or "-?");
 

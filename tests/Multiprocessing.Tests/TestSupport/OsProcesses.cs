@@ -109,7 +109,8 @@ public static class OsProcesses
         line[(line.IndexOf(':') + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(int.Parse).ToList();
 
-    private static string RepositoryRoot()
+    /// <summary>The checkout this test assembly was built from (the folder of Multiprocessing.slnx).</summary>
+    public static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Multiprocessing.slnx")))

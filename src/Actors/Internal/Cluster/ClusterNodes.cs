@@ -111,6 +111,7 @@ internal static class ClusterNodes
         var lines = new List<string>
         {
             $"{tcp}.hostname = \"{config.GetString($"{tcp}.hostname")}\"",
+            $"{MultiprocessingRuntime.LogLevelKey} = {config.GetString(MultiprocessingRuntime.LogLevelKey)}",
         };
         var publicHost = config.GetString($"{tcp}.public-hostname", string.Empty);
         if (!string.IsNullOrEmpty(publicHost))

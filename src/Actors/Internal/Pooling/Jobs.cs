@@ -14,6 +14,9 @@ internal interface IJob
 
     FunctionSpec Function { get; }
 
+    /// <summary>Gets the W3C trace context of the submission, sent with every chunk so worker spans join its trace.</summary>
+    string? TraceParent { get; }
+
     /// <summary>Whether every chunk has an outcome and no more chunks will come.</summary>
     bool IsComplete { get; }
 
@@ -69,6 +72,8 @@ internal sealed class ApplyJob<TResult>(FunctionSpec function, AsyncResult<TResu
     public long Id { get; } = JobIds.Next();
 
     public FunctionSpec Function => function;
+
+    public string? TraceParent { get; init; }
 
     public bool IsComplete => Volatile.Read(ref _done) != 0;
 
@@ -126,12 +131,15 @@ internal sealed class MapJob<TResult> : IJob
     private readonly int[] _offsets;
     private readonly TResult[] _values;
     private readonly bool[] _done;
+    private readonly ProgressTracker? _progress;
     private int _remaining;
     private Exception? _firstError;
 
-    public MapJob(FunctionSpec function, AsyncResult<IReadOnlyList<TResult>> result, int[] offsets, int totalItems)
+    public MapJob(
+        FunctionSpec function, AsyncResult<IReadOnlyList<TResult>> result, int[] offsets, int totalItems, ProgressTracker? progress = null)
     {
         _function = function;
+        _progress = progress;
         _result = result;
         _offsets = offsets;
         _values = new TResult[totalItems];
@@ -146,6 +154,8 @@ internal sealed class MapJob<TResult> : IJob
     public long Id { get; } = JobIds.Next();
 
     public FunctionSpec Function => _function;
+
+    public string? TraceParent { get; init; }
 
     public bool IsComplete
     {
@@ -179,6 +189,7 @@ internal sealed class MapJob<TResult> : IJob
             }
 
             values.CopyTo(_values, _offsets[index]);
+            _progress?.Succeeded(index, values.Length);
             Finish(index);
         }
     }
@@ -193,6 +204,7 @@ internal sealed class MapJob<TResult> : IJob
             }
 
             _firstError ??= error;
+            _progress?.Failed(index, ChunkSize(index));
             Finish(index);
         }
     }
@@ -211,11 +223,15 @@ internal sealed class MapJob<TResult> : IJob
                 if (!_done[i])
                 {
                     _firstError ??= error;
+                    _progress?.Failed(i, ChunkSize(i));
                     Finish(i);
                 }
             }
         }
     }
+
+    private int ChunkSize(int index) =>
+        (index + 1 < _offsets.Length ? _offsets[index + 1] : _values.Length) - _offsets[index];
 
     private void Finish(int index)
     {
@@ -237,7 +253,7 @@ internal sealed class MapJob<TResult> : IJob
 }
 
 /// <summary><c>imap</c> / <c>imap_unordered</c>: chunks arrive as the lazy input is read; results go to a <see cref="ResultIterator{T}"/>.</summary>
-internal sealed class ImapJob<TResult>(FunctionSpec function, ResultIterator<TResult> iterator) : IJob
+internal sealed class ImapJob<TResult>(FunctionSpec function, ResultIterator<TResult> iterator, ProgressTracker? progress = null) : IJob
 {
     private readonly object _gate = new();
     private readonly HashSet<int> _finished = [];
@@ -248,6 +264,11 @@ internal sealed class ImapJob<TResult>(FunctionSpec function, ResultIterator<TRe
     public FunctionSpec Function => function;
 
     public ResultIterator<TResult> Iterator => iterator;
+
+    public string? TraceParent { get; init; }
+
+    /// <summary>Gets the call's progress reporter, told chunk sizes and the input's end by the feeder.</summary>
+    public ProgressTracker? Progress => progress;
 
     public bool IsComplete
     {
@@ -281,6 +302,7 @@ internal sealed class ImapJob<TResult>(FunctionSpec function, ResultIterator<TRe
             }
         }
 
+        progress?.Succeeded(index, values.Length);
         iterator.Deliver(index, values);
     }
 
@@ -294,6 +316,7 @@ internal sealed class ImapJob<TResult>(FunctionSpec function, ResultIterator<TRe
             }
         }
 
+        progress?.Failed(index);
         iterator.DeliverError(index, error);
     }
 

@@ -1,8 +1,10 @@
+using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Akka.Event;
 using Multiprocessing.Internal.Cluster;
 using Multiprocessing.Internal.Functions;
 using Multiprocessing.Internal.Processes;
+using Multiprocessing.Internal.Runtime;
 using static Multiprocessing.Internal.Pooling.PoolProtocol;
 
 namespace Multiprocessing.Internal.Pooling;
@@ -78,6 +80,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
     private readonly Dictionary<int, WorkerSlot> _workers = [];
     private readonly Dictionary<string, int> _functionIds = [];
     private readonly string _token = Guid.NewGuid().ToString("N");
+    private Telemetry.PoolGauges? _gauges;
     private int _nextWorkerId;
     private int _startFailures;
     private double _chunkMicros = double.NaN;
@@ -134,6 +137,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             Context.Watch(lifeline);
         }
 
+        _gauges = Telemetry.RegisterPool(Self.Path.Name);
         for (var i = 0; i < _launch.Processes; i++)
         {
             Spawn();
@@ -156,7 +160,28 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             slot.Handle?.Kill();
         }
 
+        Telemetry.ForgetPool(Self.Path.Name);
         _state.MarkStopped();
+    }
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        var handled = base.AroundReceive(receive, message);
+        if (_gauges is { } gauges)
+        {
+            gauges.QueueDepth = _queue.Count;
+            gauges.WorkersAlive = _workers.Count;
+        }
+
+        return handled;
+    }
+
+    private static void Count(Counter<long> counter, IJob job, long tasks = 1)
+    {
+        if (counter.Enabled && tasks > 0)
+        {
+            counter.Add(tasks, Telemetry.FunctionTag(job.Function.DisplayName));
+        }
     }
 
     private void OnSubmit(Submit submit)
@@ -185,6 +210,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         }
 
         var limits = submit.Limits ?? ChunkLimits.None;
+        Count(Telemetry.Submitted, job, submit.Chunks.Count);
         foreach (var chunk in submit.Chunks)
         {
             _queue.AddLast(new QueuedChunk(job, chunk.Index, chunk.Args, limits));
@@ -209,6 +235,8 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
 
     private void OnChunkRejected(ChunkRejected rejected)
     {
+        Count(Telemetry.Submitted, rejected.Job);
+        Count(Telemetry.Failed, rejected.Job);
         rejected.Job.ChunkFailed(rejected.Index, rejected.Error);
         ForgetIfComplete(rejected.Job);
         CheckDrained();
@@ -295,6 +323,12 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             if (!_jobs.TryGetValue(result.JobId, out var job))
             {
                 continue;
+            }
+
+            Count(result.Error is null ? Telemetry.Completed : Telemetry.Failed, job);
+            if (Telemetry.Duration.Enabled)
+            {
+                Telemetry.Duration.Record(result.ElapsedMicroseconds / 1e6, Telemetry.FunctionTag(job.Function.DisplayName));
             }
 
             if (result.Error is { } error)
@@ -582,6 +616,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             {
                 if (_jobs.TryGetValue(chunk.Job.Id, out var job))
                 {
+                    Count(Telemetry.Failed, job);
                     job.ChunkFailed(chunk.Index, new WorkerLostException(
                         $"The worker process running chunk {chunk.Index} of {job.Function.DisplayName} died ({how}, {slot.Where}) " +
                         $"{chunk.Attempts} times; the task is not run again (max-retries = {_settings.MaxRetries}: PoolOptions.MaxRetries " +
@@ -593,6 +628,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             }
             else
             {
+                Count(Telemetry.Retried, chunk.Job);
                 _queue.AddFirst(chunk);
             }
         }
@@ -740,7 +776,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             var functionId = _functionIds[chunk.Job.Function.CacheKey];
             var spec = slot.KnownFunctions.Add(functionId) ? chunk.Job.Function : null;
             var soft = chunk.Limits.Soft is { } s ? Math.Max(1L, (long)s.TotalMicroseconds) : 0L;
-            batch.Add(new ChunkTask(chunk.Job.Id, chunk.Index, functionId, spec, chunk.Args, soft, chunk.Limits.Hard is not null));
+            batch.Add(new ChunkTask(chunk.Job.Id, chunk.Index, functionId, spec, chunk.Args, soft, chunk.Limits.Hard is not null) { TraceParent = chunk.Job.TraceParent });
             batches[slot] = (batch, bytes + chunk.Args.Length);
             slot.InFlight[(chunk.Job.Id, chunk.Index)] = chunk;
             slot.Assigned++;

@@ -62,7 +62,12 @@ internal static class PoolProtocol
         [property: Key(3)] FunctionSpec? Function,
         [property: Key(4)] byte[] Args,
         [property: Key(5)] long SoftTimeoutMicroseconds = 0,
-        [property: Key(6)] bool ReportStart = false);
+        [property: Key(6)] bool ReportStart = false)
+    {
+        /// <summary>Gets the W3C trace context of the submission (null when nobody traces), so the worker's span joins its trace.</summary>
+        [Key(7)]
+        public string? TraceParent { get; init; }
+    }
 
     /// <summary>A worker started running a chunk that has a hard time limit; the pool's clock for it starts now.</summary>
     [MessagePackObject]

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Multiprocessing.Internal.Functions;
+using Multiprocessing.Internal.Runtime;
 using static Multiprocessing.Internal.Pooling.PoolProtocol;
 
 namespace Multiprocessing.Internal.Pooling;
@@ -76,6 +77,7 @@ internal sealed class WorkerActor : ReceiveActor
         private static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(2);
         private readonly BlockingCollection<ChunkTask> _chunks = new();
         private readonly Dictionary<int, TaskRunner> _runners = [];
+        private readonly Dictionary<int, string> _functionNames = [];
         private readonly object _gate = new();
         private List<ChunkResult> _done = [];
         private long _doneBytes;
@@ -183,6 +185,7 @@ internal sealed class WorkerActor : ReceiveActor
 
             var started = Stopwatch.GetTimestamp();
             using var soft = chunk.SoftTimeoutMicroseconds > 0 ? new CancellationTokenSource() : null;
+            using var activity = StartActivity(chunk);
             try
             {
                 if (chunk.Function is not null)
@@ -219,8 +222,35 @@ internal sealed class WorkerActor : ReceiveActor
             catch (Exception ex)
             {
                 log.Debug("Chunk {0}/{1} failed: {2}", chunk.JobId, chunk.Index, ex.Message);
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                activity?.AddTag("exception.type", ex.GetType().FullName);
                 return new ChunkResult(chunk.JobId, chunk.Index, null, RemoteError.From(ex), Elapsed(started));
             }
+        }
+
+        /// <summary>The task's span, a child of the driver's submission when its trace context came with the chunk.</summary>
+        private Activity? StartActivity(ChunkTask chunk)
+        {
+            if (!Telemetry.Source.HasListeners())
+            {
+                return null;
+            }
+
+            ActivityContext.TryParse(chunk.TraceParent, null, out var parent);
+            var activity = Telemetry.Source.StartActivity(Multiprocessing.Diagnostics.TaskActivity, ActivityKind.Consumer, parent);
+            if (chunk.Function is not null)
+            {
+                _functionNames[chunk.FunctionId] = chunk.Function.DisplayName;
+            }
+
+            if (activity is not null && _functionNames.TryGetValue(chunk.FunctionId, out var name))
+            {
+                activity.SetTag(Multiprocessing.Diagnostics.FunctionTag, name);
+            }
+
+            activity?.SetTag("multiprocessing.chunk", chunk.Index);
+            activity?.SetTag("multiprocessing.worker", workerId);
+            return activity;
         }
 
         private static long Elapsed(long started) => (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds;

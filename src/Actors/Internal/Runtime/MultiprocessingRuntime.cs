@@ -13,6 +13,9 @@ internal static class MultiprocessingRuntime
     private static readonly Lazy<Config> Reference = new(LoadReference);
     private static readonly object Gate = new();
     private static ActorSystem? _system;
+
+    /// <summary>The key of the library's log level.</summary>
+    public const string LogLevelKey = "multiprocessing.runtime.log-level";
     private static string? _userHocon;
 
     /// <summary>The library's embedded reference.conf.</summary>
@@ -102,6 +105,8 @@ internal static class MultiprocessingRuntime
             config = overrides.WithFallback(config);
         }
 
+        config = WithLogLevel(config);
+
         // Blocking proxy calls park threads; Akka.Remote needs pool threads to keep heartbeats on time, or a busy
         // process would take a live peer for dead. Start with enough pool threads that the pool need not ramp up.
         var minThreads = config.GetInt("multiprocessing.runtime.min-pool-threads", 64);
@@ -136,6 +141,22 @@ internal static class MultiprocessingRuntime
         }
 
         return system;
+    }
+
+    /// <summary>Sets Akka's log levels from <c>multiprocessing.runtime.log-level</c>.</summary>
+    /// <exception cref="ConfigurationException">The level is not one Akka knows.</exception>
+    internal static Config WithLogLevel(Config config)
+    {
+        var raw = config.GetString(LogLevelKey, string.Empty);
+        var level = raw.Trim().ToUpperInvariant();
+        if (level is not ("OFF" or "ERROR" or "WARNING" or "INFO" or "DEBUG"))
+        {
+            throw new ConfigurationException(
+                $"{LogLevelKey} is '{raw}'; use OFF, ERROR, WARNING, INFO or DEBUG.");
+        }
+
+        return ConfigurationFactory.ParseString($"akka.loglevel = {level}{Environment.NewLine}akka.stdout-loglevel = {level}")
+            .WithFallback(config);
     }
 
     private static void DrainAtExit(TimeSpan limit)

@@ -190,7 +190,7 @@ internal static class Caller
     private static (long Id, Pending Pending) Send(IActorRef target, Func<long, IRequest> request, string what, IActorRef self)
     {
         var id = Interlocked.Increment(ref _lastId);
-        var pending = new Pending(target, what);
+        var pending = new Pending(target, what, Telemetry.ProxyCall.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0);
         Calls[id] = pending;
         if (Watched.TryAdd(target, true))
         {
@@ -225,8 +225,11 @@ internal static class Caller
 
     private sealed record AddressGone(Address Address) : INoSerializationVerificationNeeded;
 
-    private sealed class Pending(IActorRef target, string what)
+    private sealed class Pending(IActorRef target, string what, long started)
     {
+        /// <summary>Gets when the request was sent (a Stopwatch timestamp), or 0 when nobody measures round trips.</summary>
+        public long Started { get; } = started;
+
         public IActorRef Target { get; } = target;
 
         public string What { get; } = what;
@@ -256,6 +259,11 @@ internal static class Caller
                         if (reply is Failed && pending.IsWrite)
                         {
                             _writeFailed = true;
+                        }
+
+                        if (pending.Started != 0)
+                        {
+                            Telemetry.ProxyCall.Record(System.Diagnostics.Stopwatch.GetElapsedTime(pending.Started).TotalSeconds);
                         }
 
                         pending.Completion.TrySetResult(reply);
