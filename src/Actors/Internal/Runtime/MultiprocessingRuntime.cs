@@ -155,7 +155,10 @@ internal static class MultiprocessingRuntime
                 $"{LogLevelKey} is '{raw}'; use OFF, ERROR, WARNING, INFO or DEBUG.");
         }
 
-        return ConfigurationFactory.ParseString($"akka.loglevel = {level}{Environment.NewLine}akka.stdout-loglevel = {level}")
+        // Akka's stdout logger only speaks while the library's logger is not running (start-up, shutdown), where its
+        // warnings are the connection noise of peers stopping: at WARNING it keeps errors only.
+        var stdout = level == "WARNING" ? "ERROR" : level;
+        return ConfigurationFactory.ParseString($"akka.loglevel = {level}{Environment.NewLine}akka.stdout-loglevel = {stdout}")
             .WithFallback(config);
     }
 
