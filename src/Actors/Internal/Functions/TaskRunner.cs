@@ -109,11 +109,22 @@ internal sealed class TaskRunner<TArgs, TResult>(Func<TArgs, CancellationToken, 
         var buffer = new ArrayBufferWriter<byte>(Math.Max(16, count * 8));
         var writer = new MessagePackWriter(buffer);
         writer.WriteArrayHeader(count);
+        var arguments = ValueCodec.Formatter<TArgs>();
+        var results = ValueCodec.Formatter<TResult>();
+        var options = ValueCodec.Options;
         for (var i = 0; i < count; i++)
         {
-            var entry = ValueCodec.Read<TArgs>(ref reader);
+            var entry = arguments.Deserialize(ref reader, options);
             var result = function(entry, cancellationToken);
-            ValueCodec.Write(ref writer, result, $"The result of {name}");
+            ValueCodec.Guard(result, "A result");
+            try
+            {
+                results.Serialize(ref writer, result, options);
+            }
+            catch (Exception ex)
+            {
+                throw ValueCodec.Failure(ex, result, typeof(TResult), $"The result of {name}");
+            }
         }
 
         writer.Flush();

@@ -72,7 +72,11 @@ internal static class ChunkBuilder
 
     private static void Write<TArgs>(IMessagePackFormatter<TArgs> formatter, ref MessagePackWriter writer, TArgs item, int position, string function)
     {
-        ValueCodec.Guard(item, $"Argument {position} of {function}");
+        if (ValueCodec.IsRefused(item))
+        {
+            ValueCodec.Guard(item, $"Argument {position} of {function}");
+        }
+
         try
         {
             formatter.Serialize(ref writer, item, ValueCodec.Options);

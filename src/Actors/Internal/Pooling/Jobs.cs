@@ -49,9 +49,11 @@ internal static class ChunkDecoder
             var reader = new MessagePackReader(results);
             var count = reader.ReadArrayHeader();
             var values = new TResult[count];
+            var formatter = ValueCodec.Formatter<TResult>();
+            var options = ValueCodec.Options;
             for (var i = 0; i < count; i++)
             {
-                values[i] = ValueCodec.Read<TResult>(ref reader);
+                values[i] = formatter.Deserialize(ref reader, options);
             }
 
             return values;

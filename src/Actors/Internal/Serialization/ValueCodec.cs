@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Reflection;
 using MessagePack;
+using MessagePack.Formatters;
 using MessagePack.Resolvers;
 
 namespace Multiprocessing.Internal.Serialization;
@@ -38,6 +39,9 @@ internal static class ValueCodec
 
     public static T Read<T>(ref MessagePackReader reader) => MessagePackSerializer.Deserialize<T>(ref reader, Options)!;
 
+    /// <summary>The formatter of <typeparamref name="T"/>, looked up once: for loops over many values of one type.</summary>
+    public static IMessagePackFormatter<T> Formatter<T>() => FormatterCache<T>.Instance;
+
     public static byte[] Serialize<T>(T value, string what)
     {
         var buffer = new ArrayBufferWriter<byte>();
@@ -73,6 +77,9 @@ internal static class ValueCodec
         return bytes;
     }
 
+    /// <summary>Whether <see cref="Guard"/> would refuse <paramref name="value"/>: a cheap test before building its message.</summary>
+    public static bool IsRefused<T>(T value) => value is Pool or Delegate or MemberInfo or Stream or Task or Thread;
+
     /// <summary>Refuses values that MessagePack would walk reflectively into nonsense (delegates, reflection objects).</summary>
     public static void Guard<T>(T value, string what)
     {
@@ -100,5 +107,10 @@ internal static class ValueCodec
         }
 
         return ex;
+    }
+
+    private static class FormatterCache<T>
+    {
+        public static readonly IMessagePackFormatter<T> Instance = Options.Resolver.GetFormatterWithVerify<T>();
     }
 }
