@@ -22,23 +22,10 @@ public static class HostCommand
     {
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
-        Akka.Configuration.Config config;
-        string? key;
-        try
+        var (exitCode, config, key) = await options.PrepareAsync(parse, "host");
+        if (exitCode is { } code)
         {
-            config = options.Load(parse, "host");
-            key = AuthKeys.Find(parse.GetValue(options.AuthKeyFile));
-        }
-        catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or Akka.Configuration.ConfigurationException)
-        {
-            await error.WriteLineAsync($"mp host: {ex.Message}");
-            return 2;
-        }
-
-        if (parse.GetValue(options.PrintConfig))
-        {
-            await output.WriteLineAsync(NodeOptions.Render(config));
-            return 0;
+            return code;
         }
 
         var generated = key is null;

@@ -76,6 +76,34 @@ internal sealed class NodeOptions
         parse.GetValue(Hostname),
         parse.GetValue(Port));
 
+    /// <summary>
+    /// Reads the layered configuration and the authkey of a <paramref name="role"/> node. Returns an exit code when the
+    /// command is done already: 2 after a usage error, 0 after <c>--print-config</c>; null to go on and start the node.
+    /// </summary>
+    public async Task<(int? ExitCode, Config Config, string? Key)> PrepareAsync(ParseResult parse, string role)
+    {
+        Config config;
+        string? key;
+        try
+        {
+            config = Load(parse, role);
+            key = AuthKeys.Find(parse.GetValue(AuthKeyFile));
+        }
+        catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or ConfigurationException)
+        {
+            await parse.InvocationConfiguration.Error.WriteLineAsync($"mp {role}: {ex.Message}").ConfigureAwait(false);
+            return (2, Akka.Configuration.Config.Empty, null);
+        }
+
+        if (parse.GetValue(PrintConfig))
+        {
+            await parse.InvocationConfiguration.Output.WriteLineAsync(Render(config)).ConfigureAwait(false);
+            return (0, config, key);
+        }
+
+        return (null, config, key);
+    }
+
     /// <summary>The effective configuration as mp would run with it, the library's defaults included.</summary>
     public static string Render(Config config) =>
         config.WithFallback(Internal.Runtime.MultiprocessingRuntime.DefaultConfig().GetConfig("multiprocessing.runtime"))

@@ -64,23 +64,10 @@ public static class WorkerCommand
     {
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
-        Akka.Configuration.Config config;
-        string? key;
-        try
+        var (exitCode, config, key) = await options.PrepareAsync(parse, "worker");
+        if (exitCode is { } code)
         {
-            config = options.Load(parse, "worker");
-            key = AuthKeys.Find(parse.GetValue(options.AuthKeyFile));
-        }
-        catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or Akka.Configuration.ConfigurationException)
-        {
-            await error.WriteLineAsync($"mp worker: {ex.Message}");
-            return 2;
-        }
-
-        if (parse.GetValue(options.PrintConfig))
-        {
-            await output.WriteLineAsync(NodeOptions.Render(config));
-            return 0;
+            return code;
         }
 
         if (key is null)

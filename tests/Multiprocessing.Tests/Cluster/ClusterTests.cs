@@ -43,11 +43,10 @@ public sealed class ClusterTests
     [Fact]
     public async Task A_map_runs_on_two_worker_nodes_that_do_not_have_the_app()
     {
-        var key = NewKey();
-        var (host, address) = ClusterNodeProcess.StartHost(key);
-        using var _ = host;
-        using var node1 = ClusterNodeProcess.StartWorker(address, 1, key);
-        using var node2 = ClusterNodeProcess.StartWorker(address, 1, key);
+        using var cluster = new TestCluster();
+        var (key, address, host) = (cluster.Key, cluster.Address, cluster.Host);
+        var node1 = cluster.AddNode(1);
+        var node2 = cluster.AddNode(1);
         var mpFolder = Path.GetDirectoryName(ClusterNodeProcess.FindMp())!;
         Assert.False(File.Exists(Path.Combine(mpFolder, "Multiprocessing.Tests.dll")), "the worker nodes' folder must not hold the app");
 
@@ -80,10 +79,9 @@ public sealed class ClusterTests
     [Fact]
     public void The_hosts_manager_service_is_shared_by_the_client_and_the_workers_on_nodes()
     {
-        var key = NewKey();
-        var (host, address) = ClusterNodeProcess.StartHost(key);
-        using var _ = host;
-        using var node = ClusterNodeProcess.StartWorker(address, 2, key);
+        using var cluster = new TestCluster();
+        var (key, address, host) = (cluster.Key, cluster.Address, cluster.Host);
+        var node = cluster.AddNode(2);
 
         using var manager = Manager.Connect(address, Encoding.UTF8.GetBytes(key));
         Assert.Equal(host.Pid, manager.Pid);
@@ -105,10 +103,9 @@ public sealed class ClusterTests
     [Fact]
     public async Task Mp_status_prints_the_cluster_as_json()
     {
-        var key = NewKey();
-        var (host, address) = ClusterNodeProcess.StartHost(key);
-        using var _ = host;
-        using var node = ClusterNodeProcess.StartWorker(address, 2, key);
+        using var cluster = new TestCluster();
+        var (key, address, host) = (cluster.Key, cluster.Address, cluster.Host);
+        var node = cluster.AddNode(2);
         using var status = ClusterNodeProcess.Start(["status", "--host", address, "--json"], key, "{");
         var json = status.WaitReady(Bound);
         using var document = System.Text.Json.JsonDocument.Parse(json);
@@ -122,9 +119,8 @@ public sealed class ClusterTests
     [Fact]
     public void A_wrong_authkey_is_refused_for_clients_and_nodes()
     {
-        var key = NewKey();
-        var (host, address) = ClusterNodeProcess.StartHost(key);
-        using var _ = host;
+        using var cluster = new TestCluster();
+        var (key, address, host) = (cluster.Key, cluster.Address, cluster.Host);
 
         var error = Assert.Throws<AuthenticationException>(() => Pool.Connect(address, Encoding.UTF8.GetBytes(NewKey())));
         Assert.Contains("authkey", error.Message);
@@ -136,7 +132,7 @@ public sealed class ClusterTests
         Assert.True(WaitFor(() => host.Lines.Any(l => l.Contains("wrong authkey", StringComparison.Ordinal)), TimeSpan.FromSeconds(10)));
 
         // The host keeps serving the right key.
-        using var node = ClusterNodeProcess.StartWorker(address, 1, key);
+        var node = cluster.AddNode(1);
         using var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key));
         Assert.Equal(49, pool.Apply(ClusterTasks.Square, 7).Square);
     }
@@ -144,13 +140,11 @@ public sealed class ClusterTests
     [Fact]
     public async Task A_sigkilled_worker_node_does_not_hang_the_map()
     {
-        var key = NewKey();
-        var (host, address) = ClusterNodeProcess.StartHost(key);
-        using var _ = host;
-        using var doomed = ClusterNodeProcess.StartWorker(address, 1, key);
-        using var survivor = ClusterNodeProcess.StartWorker(address, 1, key);
-        using var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key));
-        Assert.True(pool.WaitReady(Bound));
+        using var cluster = new TestCluster();
+        var (key, address, host) = (cluster.Key, cluster.Address, cluster.Host);
+        var doomed = cluster.AddNode(1);
+        var survivor = cluster.AddNode(1);
+        using var pool = cluster.Connect();
 
         var seen = new TaskCompletionSource();
         var iterator = pool.Imap(ClusterTasks.SlowSquare, Enumerable.Range(0, 80), chunksize: 1);
@@ -182,12 +176,10 @@ public sealed class ClusterTests
     [Fact]
     public async Task A_sigkilled_host_breaks_the_pool_instead_of_hanging()
     {
-        var key = NewKey();
-        var (host, address) = ClusterNodeProcess.StartHost(key);
-        using var _ = host;
-        using var node = ClusterNodeProcess.StartWorker(address, 1, key);
-        using var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key));
-        Assert.True(pool.WaitReady(Bound));
+        using var cluster = new TestCluster();
+        var (key, address, host) = (cluster.Key, cluster.Address, cluster.Host);
+        var node = cluster.AddNode(1);
+        using var pool = cluster.Connect();
 
         var result = pool.MapAsync(ClusterTasks.SlowSquare, Enumerable.Range(0, 400), chunksize: 1);
         await Task.Delay(500);
@@ -204,13 +196,11 @@ public sealed class ClusterTests
     [Fact]
     public async Task A_worker_node_leaving_gracefully_hands_its_work_to_the_others()
     {
-        var key = NewKey();
-        var (host, address) = ClusterNodeProcess.StartHost(key);
-        using var _ = host;
-        using var leaving = ClusterNodeProcess.StartWorker(address, 1, key);
-        using var staying = ClusterNodeProcess.StartWorker(address, 1, key);
-        using var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key));
-        Assert.True(pool.WaitReady(Bound));
+        using var cluster = new TestCluster();
+        var (key, address, host) = (cluster.Key, cluster.Address, cluster.Host);
+        var leaving = cluster.AddNode(1);
+        var staying = cluster.AddNode(1);
+        using var pool = cluster.Connect();
 
         var result = pool.MapAsync(ClusterTasks.SlowSquare, Enumerable.Range(0, 60), chunksize: 1);
         await Task.Delay(1500);
@@ -237,10 +227,9 @@ public sealed class ClusterTests
             var examples = Path.Combine(copy, "Multiprocessing.Examples.dll");
             File.AppendAllText(examples, "different build");
 
-            var key = NewKey();
-            var (host, address) = ClusterNodeProcess.StartHost(key);
-            using var _ = host;
-            using var node = ClusterNodeProcess.StartWorker(address, 1, key, "--app", Path.Combine(copy, Path.GetFileName(app)));
+            using var cluster = new TestCluster();
+            var (key, address, host) = (cluster.Key, cluster.Address, cluster.Host);
+            cluster.AddNode(1, "--app", Path.Combine(copy, Path.GetFileName(app)));
             using var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key));
             var error = Assert.Throws<BrokenPoolException>(() => pool.MapAsync(ClusterTasks.Square, [1, 2, 3]).Get(Bound));
             Assert.Contains("Multiprocessing.Examples", error.Message);
@@ -256,11 +245,10 @@ public sealed class ClusterTests
     [Fact]
     public void A_node_with_the_app_runs_it_from_its_own_copy()
     {
-        var key = NewKey();
-        var (host, address) = ClusterNodeProcess.StartHost(key);
-        using var _ = host;
-        using var node = ClusterNodeProcess.StartWorker(address, 2, key, "--app", typeof(ClusterTasks).Assembly.Location);
-        using var pool = Pool.Connect(address, Encoding.UTF8.GetBytes(key));
+        using var cluster = new TestCluster();
+        var (key, address, host) = (cluster.Key, cluster.Address, cluster.Host);
+        var node = cluster.AddNode(2, "--app", typeof(ClusterTasks).Assembly.Location);
+        using var pool = cluster.Connect();
         var results = pool.Map(ClusterTasks.Square, Enumerable.Range(0, 20));
         Assert.Equal(Enumerable.Range(0, 20).Select(x => x * x), results.Select(r => r.Square));
         Assert.All(results, r => Assert.Equal(node.Pid, r.Node));
@@ -302,9 +290,8 @@ public sealed class ClusterTests
         {
             var file = Path.Combine(folder, "tls.conf");
             await File.WriteAllTextAsync(file, TlsConfig.Create(folder));
-            var key = NewKey();
-            var (host, address) = ClusterNodeProcess.StartHost(key, "--config", file);
-            using var _ = host;
+            using var cluster = new TestCluster("--config", file);
+            var (key, address, host) = (cluster.Key, cluster.Address, cluster.Host);
 
             // A TLS handshake with the host's port succeeds (with the cluster's certificate as the client's).
             using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(
@@ -331,6 +318,48 @@ public sealed class ClusterTests
     private static string ReadPassword(string tlsConf) =>
         File.ReadAllLines(tlsConf).Select(l => l.Trim()).Single(l => l.StartsWith("password", StringComparison.Ordinal))
             .Split('"')[1];
+
+    /// <summary>An mp host on a free port with its own key, the worker nodes added to it, all stopped on dispose.</summary>
+    private sealed class TestCluster : IDisposable
+    {
+        private readonly List<ClusterNodeProcess> _nodes = [];
+
+        public TestCluster(params string[] hostArguments)
+        {
+            (Host, Address) = ClusterNodeProcess.StartHost(Key, hostArguments);
+        }
+
+        public string Key { get; } = NewKey();
+
+        public string Address { get; }
+
+        public ClusterNodeProcess Host { get; }
+
+        public ClusterNodeProcess AddNode(int processes, params string[] arguments)
+        {
+            var node = ClusterNodeProcess.StartWorker(Address, processes, Key, arguments);
+            _nodes.Add(node);
+            return node;
+        }
+
+        /// <summary>A pool on this cluster whose workers are all up.</summary>
+        public Pool Connect()
+        {
+            var pool = Pool.Connect(Address, Encoding.UTF8.GetBytes(Key));
+            Assert.True(pool.WaitReady(Bound));
+            return pool;
+        }
+
+        public void Dispose()
+        {
+            foreach (var node in _nodes)
+            {
+                node.Dispose();
+            }
+
+            Host.Dispose();
+        }
+    }
 
     private static string NewKey() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
