@@ -18,34 +18,9 @@ namespace Multiprocessing.Tests.Actors;
 public sealed class LockTests : IDisposable
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(30);
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mp-lock-tests-" + Guid.NewGuid().ToString("N"));
-    private readonly List<Process> _started = [];
+    private readonly ChildProcesses _children = new();
 
-    public LockTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose()
-    {
-        foreach (var process in _started)
-        {
-            try
-            {
-                process.Kill();
-            }
-            catch (ObjectDisposedException)
-            {
-                // Closed by the test.
-            }
-        }
-
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A killed child may still hold a file for a moment.
-        }
-    }
+    public void Dispose() => _children.Dispose();
 
     // ----- Lock in this process (L-01..L-07) -----
 
@@ -689,14 +664,9 @@ public sealed class LockTests : IDisposable
 
     // ----- helpers -----
 
-    private string PathFor(string name) => Path.Combine(_dir, name);
+    private string PathFor(string name) => _children.PathFor(name);
 
-    private Process Start(Process process)
-    {
-        process.Start();
-        _started.Add(process);
-        return process;
-    }
+    private Process Start(Process process) => _children.Start(process);
 
     private void RunToCompletion(Process process)
     {

@@ -17,22 +17,9 @@ public sealed class ManagerSharingTests(ManagerAndPoolFixture fixture, ITestOutp
     private const int Times = 200;
     private readonly Manager _manager = fixture.Manager;
     private readonly Pool _pool = fixture.Pool;
-    private readonly List<Process> _started = [];
+    private readonly ChildProcesses _children = new();
 
-    public void Dispose()
-    {
-        foreach (var process in _started)
-        {
-            try
-            {
-                process.Kill();
-            }
-            catch (ObjectDisposedException)
-            {
-                // Closed by the test.
-            }
-        }
-    }
+    public void Dispose() => _children.Dispose();
 
     [Fact]
     public void PoolTasks_write_into_the_shared_dict_and_list_when_given_proxies_as_arguments()
@@ -162,12 +149,7 @@ public sealed class ManagerSharingTests(ManagerAndPoolFixture fixture, ITestOutp
         lk.Release();
     }
 
-    private Process Start(Process process)
-    {
-        _started.Add(process);
-        process.Start();
-        return process;
-    }
+    private Process Start(Process process) => _children.Start(process);
 
     private void RunToCompletion(Process process)
     {

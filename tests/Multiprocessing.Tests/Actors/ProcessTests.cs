@@ -14,34 +14,9 @@ namespace Multiprocessing.Tests.Actors;
 public sealed class ProcessTests : IDisposable
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(30);
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mp-process-tests-" + Guid.NewGuid().ToString("N"));
-    private readonly List<Process> _started = [];
+    private readonly ChildProcesses _children = new();
 
-    public ProcessTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose()
-    {
-        foreach (var process in _started)
-        {
-            try
-            {
-                process.Kill();
-            }
-            catch (ObjectDisposedException)
-            {
-                // Closed by the test.
-            }
-        }
-
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A killed child may still hold a file for a moment.
-        }
-    }
+    public void Dispose() => _children.Dispose();
 
     // ----- construction and names (PR-01, PR-02, PR-03, PR-12) -----
 
@@ -332,7 +307,7 @@ public sealed class ProcessTests : IDisposable
     [Fact]
     public void Current_and_Parent_in_a_child_report_its_name_pid_daemon_flag_and_the_parents_name_and_pid_PR16_PR17()
     {
-        var path = Path.Combine(_dir, "identity");
+        var path = _children.PathFor("identity");
         var process = Start(new Process(ProcessTargets.ReportIdentity, [path], name: "reporter", daemon: true));
 
         process.Join(TestTimeout);
@@ -365,7 +340,7 @@ public sealed class ProcessTests : IDisposable
     {
         // The separate driver here is a Process child that starts its own (sleeping) child; the driver is killed
         // with SIGKILL alone (not its process tree), as a crash would end it. No example program starts a Process.
-        var path = Path.Combine(_dir, "grandchild");
+        var path = _children.PathFor("grandchild");
         var driver = Start(new Process(ProcessTargets.StartSleepingGrandchild, [path]));
         var fields = WaitForLines(path);
         var grandchildPid = int.Parse(fields[0], CultureInfo.InvariantCulture);
@@ -387,12 +362,7 @@ public sealed class ProcessTests : IDisposable
 
     // ----- helpers -----
 
-    private Process Start(Process process)
-    {
-        process.Start();
-        _started.Add(process);
-        return process;
-    }
+    private Process Start(Process process) => _children.Start(process);
 
     private static string[] WaitForLines(string path)
     {

@@ -18,15 +18,9 @@ public sealed class QueueTests : IDisposable
     /// <summary>Lower bound of a timed wait: the queue's timer starts after the call was sent, so only scheduler slack.</summary>
     private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(50);
 
-    private readonly List<Process> _started = [];
+    private readonly ChildProcesses _children = new();
 
-    public void Dispose()
-    {
-        foreach (var process in _started)
-        {
-            process.Kill();
-        }
-    }
+    public void Dispose() => _children.Dispose();
 
     // ----- items from other processes, FIFO per producer (Q-05) -----
 
@@ -502,13 +496,7 @@ public sealed class QueueTests : IDisposable
         Assert.Throws<RemoteObjectUnavailableException>(() => inner.Get(timeout: TestTimeout));
     }
 
-    private Process StartChild(Delegate target, params object?[] args)
-    {
-        var process = new Process(target, args);
-        _started.Add(process);
-        process.Start();
-        return process;
-    }
+    private Process StartChild(Delegate target, params object?[] args) => _children.Start(target, args);
 
     private static void AssertFinished(Process process)
     {

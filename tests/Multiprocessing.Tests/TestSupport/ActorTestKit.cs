@@ -1,6 +1,10 @@
+using Akka.Actor;
 using Akka.Configuration;
+using Akka.TestKit;
 using Multiprocessing.Internal.Runtime;
 using Xunit.Abstractions;
+using static Multiprocessing.Internal.Locks.LockProtocol;
+using static Multiprocessing.Internal.Sharing.CallProtocol;
 
 namespace Multiprocessing.Tests.TestSupport;
 
@@ -31,4 +35,34 @@ public abstract class ActorTestKit : Akka.TestKit.Xunit2.TestKit
 
     /// <summary>A call id no other request of the test run uses.</summary>
     protected static long NextCallId() => Interlocked.Increment(ref _callIds);
+
+    /// <summary>Sends <paramref name="request"/> with a fresh call id from <paramref name="caller"/>; returns the id.</summary>
+    protected static long Send(TestProbe caller, IActorRef target, Func<long, object> request)
+    {
+        var id = NextCallId();
+        caller.Send(target, request(id));
+        return id;
+    }
+
+    /// <summary>Sends a request and returns its reply, checking that the reply answers that call.</summary>
+    private protected static async Task<TReply> CallAsync<TReply>(TestProbe caller, IActorRef target, Func<long, object> request)
+        where TReply : IReply
+    {
+        var id = Send(caller, target, request);
+        var reply = await caller.ExpectMsgAsync<TReply>(Wait);
+        Assert.Equal(id, reply.CallId);
+        return reply;
+    }
+
+    /// <summary>A lock-protocol acquire by <paramref name="thread"/> of the caller's process, answered with its flag.</summary>
+    private protected static Task<Flag> AcquireAsync(TestProbe caller, IActorRef target, long thread, long timeoutMs) =>
+        CallAsync<Flag>(caller, target, id => new Acquire(id, thread, timeoutMs));
+
+    /// <summary>A lock-protocol release by <paramref name="thread"/>, which must succeed.</summary>
+    private protected static Task<Done> ReleaseAsync(TestProbe caller, IActorRef target, long thread) =>
+        CallAsync<Done>(caller, target, id => new Release(id, thread));
+
+    /// <summary>The actor's <c>GetValue</c> (depth, count), asked by a probe of its own.</summary>
+    protected async Task<long> ValueOfAsync(IActorRef target) =>
+        (await CallAsync<Number>(CreateTestProbe(), target, id => new GetValue(id))).Value;
 }

@@ -366,45 +366,11 @@ public sealed class RLockActorTests : ActorTestKit
 
     private IActorRef NewRLock() => Sys.ActorOf(RLockActor.Props());
 
-    private static long Send(TestProbe caller, IActorRef target, long thread, long timeoutMs)
-    {
-        var id = NextCallId();
-        caller.Send(target, new Acquire(id, thread, timeoutMs));
-        return id;
-    }
+    private static long Send(TestProbe caller, IActorRef target, long thread, long timeoutMs) =>
+        Send(caller, target, id => new Acquire(id, thread, timeoutMs));
 
-    private static async Task<Flag> AcquireAsync(TestProbe caller, IActorRef target, long thread, long timeoutMs)
-    {
-        var id = Send(caller, target, thread, timeoutMs);
-        var flag = await caller.ExpectMsgAsync<Flag>(Wait);
-        Assert.Equal(id, flag.CallId);
-        return flag;
-    }
+    private static async Task<Exception> FailedReleaseAsync(TestProbe caller, IActorRef target, long thread) =>
+        (await CallAsync<Failed>(caller, target, id => new Release(id, thread))).Error.ToException("test");
 
-    private static async Task ReleaseAsync(TestProbe caller, IActorRef target, long thread)
-    {
-        var id = NextCallId();
-        caller.Send(target, new Release(id, thread));
-        var done = await caller.ExpectMsgAsync<Done>(Wait);
-        Assert.Equal(id, done.CallId);
-    }
-
-    private static async Task<Exception> FailedReleaseAsync(TestProbe caller, IActorRef target, long thread)
-    {
-        var id = NextCallId();
-        caller.Send(target, new Release(id, thread));
-        var failed = await caller.ExpectMsgAsync<Failed>(Wait);
-        Assert.Equal(id, failed.CallId);
-        return failed.Error.ToException("test");
-    }
-
-    private async Task<long> DepthAsync(IActorRef target)
-    {
-        var probe = CreateTestProbe();
-        var id = NextCallId();
-        probe.Send(target, new GetValue(id));
-        var number = await probe.ExpectMsgAsync<Number>(Wait);
-        Assert.Equal(id, number.CallId);
-        return number.Value;
-    }
+    private Task<long> DepthAsync(IActorRef target) => ValueOfAsync(target);
 }

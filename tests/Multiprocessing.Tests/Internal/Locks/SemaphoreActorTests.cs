@@ -534,36 +534,12 @@ public sealed class SemaphoreActorTests : ActorTestKit
 
     private IActorRef NewLock() => Sys.ActorOf(SemaphoreActor.Props(1, 1, isLock: true));
 
-    private static long Send(TestProbe caller, IActorRef target, long timeoutMs)
-    {
-        var id = NextCallId();
-        caller.Send(target, new Acquire(id, 0, timeoutMs));
-        return id;
-    }
+    private static long Send(TestProbe caller, IActorRef target, long timeoutMs) =>
+        Send(caller, target, id => new Acquire(id, 0, timeoutMs));
 
-    private static async Task<Flag> AcquireAsync(TestProbe caller, IActorRef target, long timeoutMs)
-    {
-        var id = Send(caller, target, timeoutMs);
-        var flag = await caller.ExpectMsgAsync<Flag>(Wait);
-        Assert.Equal(id, flag.CallId);
-        return flag;
-    }
+    private static Task<Flag> AcquireAsync(TestProbe caller, IActorRef target, long timeoutMs) => AcquireAsync(caller, target, 0, timeoutMs);
 
-    private static async Task ReleaseAsync(TestProbe caller, IActorRef target)
-    {
-        var id = NextCallId();
-        caller.Send(target, new Release(id, 0));
-        var done = await caller.ExpectMsgAsync<Done>(Wait);
-        Assert.Equal(id, done.CallId);
-    }
+    private static Task<Done> ReleaseAsync(TestProbe caller, IActorRef target) => ReleaseAsync(caller, target, 0);
 
-    private async Task<long> ValueAsync(IActorRef target)
-    {
-        var probe = CreateTestProbe();
-        var id = NextCallId();
-        probe.Send(target, new GetValue(id));
-        var number = await probe.ExpectMsgAsync<Number>(Wait);
-        Assert.Equal(id, number.CallId);
-        return number.Value;
-    }
+    private Task<long> ValueAsync(IActorRef target) => ValueOfAsync(target);
 }

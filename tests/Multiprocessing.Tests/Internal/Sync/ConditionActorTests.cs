@@ -365,43 +365,11 @@ public sealed class ConditionActorTests : ActorTestKit
 
     private IActorRef NewCondition() => Sys.ActorOf(ConditionActor.Props());
 
-    private static long SendWait(TestProbe caller, IActorRef target, long thread, long timeoutMs)
-    {
-        var id = NextCallId();
-        caller.Send(target, new ConditionProtocol.Wait(id, thread, timeoutMs));
-        return id;
-    }
+    private static long SendWait(TestProbe caller, IActorRef target, long thread, long timeoutMs) =>
+        Send(caller, target, id => new ConditionProtocol.Wait(id, thread, timeoutMs));
 
-    private static async Task<Flag> AcquireAsync(TestProbe caller, IActorRef target, long thread, long timeoutMs)
-    {
-        var id = NextCallId();
-        caller.Send(target, new Acquire(id, thread, timeoutMs));
-        var flag = await caller.ExpectMsgAsync<Flag>(Wait);
-        Assert.Equal(id, flag.CallId);
-        return flag;
-    }
+    private static Task<Done> NotifyAsync(TestProbe caller, IActorRef target, long thread, int count) =>
+        CallAsync<Done>(caller, target, id => new ConditionProtocol.Notify(id, thread, count));
 
-    private static async Task ReleaseAsync(TestProbe caller, IActorRef target, long thread)
-    {
-        var id = NextCallId();
-        caller.Send(target, new Release(id, thread));
-        Assert.Equal(id, (await caller.ExpectMsgAsync<Done>(Wait)).CallId);
-    }
-
-    private static async Task NotifyAsync(TestProbe caller, IActorRef target, long thread, int count)
-    {
-        var id = NextCallId();
-        caller.Send(target, new ConditionProtocol.Notify(id, thread, count));
-        Assert.Equal(id, (await caller.ExpectMsgAsync<Done>(Wait)).CallId);
-    }
-
-    private async Task<long> DepthAsync(IActorRef target)
-    {
-        var probe = CreateTestProbe();
-        var id = NextCallId();
-        probe.Send(target, new GetValue(id));
-        var number = await probe.ExpectMsgAsync<Number>(Wait);
-        Assert.Equal(id, number.CallId);
-        return number.Value;
-    }
+    private Task<long> DepthAsync(IActorRef target) => ValueOfAsync(target);
 }
