@@ -56,30 +56,10 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
             throw new InvalidOperationException("Daemonic processes are not allowed to have children: a pool worker cannot start a Pool (P-08).");
         }
 
-        int? capacity = null;
-        if (launcher is null && options.Host is { } host)
-        {
-            if (options.AuthKey is null)
-            {
-                throw new ArgumentException("PoolOptions.Host needs PoolOptions.AuthKey: the cluster's authkey.", nameof(options));
-            }
-
-            (var cluster, capacity) = ClusterClient.AttachAsync(host, options.AuthKey, CancellationToken.None).GetAwaiter().GetResult();
-            if (capacity == 0 && options.Processes is null)
-            {
-                throw new ClusterUnavailableException(
-                    $"The cluster at {host} has no worker nodes yet: start one with `mp worker --join {host}`, or set Processes.");
-            }
-
-            launcher = cluster;
-            Host = host;
-        }
-
-        var processes = options.Processes ?? capacity ?? Environment.ProcessorCount;
-        if (processes < 1)
+        if (options.Processes is < 1)
         {
             throw new ArgumentOutOfRangeException(
-                nameof(options), processes, "Number of processes must be at least 1 (P-02). Pass null for one per CPU.");
+                nameof(options), options.Processes, "Number of processes must be at least 1 (P-02). Pass null for one per CPU.");
         }
 
         if (options.MaxTasksPerChild is < 1)
@@ -103,6 +83,28 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         }
 
         var (initializer, initArgs) = DescribeInitializer(options.Initializer, options.InitializerArgs);
+
+        // Every option is checked before a cluster is contacted.
+        int? capacity = null;
+        if (launcher is null && options.Host is { } host)
+        {
+            if (options.AuthKey is null)
+            {
+                throw new ArgumentException("PoolOptions.Host needs PoolOptions.AuthKey: the cluster's authkey.", nameof(options));
+            }
+
+            (var cluster, capacity) = ClusterClient.AttachAsync(host, options.AuthKey, CancellationToken.None).GetAwaiter().GetResult();
+            if (capacity == 0 && options.Processes is null)
+            {
+                throw new ClusterUnavailableException(
+                    $"The cluster at {host} has no worker nodes yet: start one with `mp worker --join {host}`, or set Processes.");
+            }
+
+            launcher = cluster;
+            Host = host;
+        }
+
+        var processes = options.Processes ?? capacity ?? Environment.ProcessorCount;
         Processes = processes;
         _limits = new ChunkLimits(options.TaskTimeout, options.TaskHardTimeout);
         _settings = PoolSettings.Create(MultiprocessingRuntime.Config);
@@ -110,6 +112,7 @@ public sealed partial class Pool : IDisposable, IAsyncDisposable
         {
             _settings = _settings with { MaxRetries = maxRetries };
         }
+
         var id = Interlocked.Increment(ref _count);
         _name = $"pool-{id}";
         _resultThread = new ResultThread($"multiprocessing-pool-{id}-results");
