@@ -34,8 +34,8 @@ public static class WriteTargets
 /// Manager writes that cannot fail for valid arguments (dict set and update, list append and extend, Value and
 /// Namespace set) are sent without waiting for their answer. Every synchronization point (any call, a queue put to
 /// another object, pool submission, process start, the end of a task or process) first waits for them, so no program
-/// that synchronizes through the library can tell the difference (M-20, M-21 of python-semantics §1.17), and a
-/// failure is raised, never dropped.
+/// that synchronizes through the library can tell the difference from Python's synchronous round trip per call
+/// (M-20, python-semantics §1.18), and a failure is raised, never dropped (M-08 for a dead manager).
 /// </summary>
 [Collection(ProcessCollection.Name)]
 public sealed class ManagerWriteTests

@@ -77,7 +77,7 @@ public sealed class ClusterTests
     }
 
     [Fact]
-    public void The_hosts_manager_service_is_shared_by_the_client_and_the_workers_on_nodes()
+    public void The_hosts_manager_service_is_shared_by_the_client_and_the_workers_on_nodes_M09_M26()
     {
         using var cluster = new TestCluster();
         var (key, address, host) = (cluster.Key, cluster.Address, cluster.Host);
@@ -117,7 +117,7 @@ public sealed class ClusterTests
     }
 
     [Fact]
-    public void A_wrong_authkey_is_refused_for_clients_and_nodes()
+    public void A_wrong_authkey_is_refused_for_clients_and_nodes_M10()
     {
         using var cluster = new TestCluster();
         var (key, address, host) = (cluster.Key, cluster.Address, cluster.Host);
@@ -138,7 +138,7 @@ public sealed class ClusterTests
     }
 
     [Fact]
-    public async Task A_sigkilled_worker_node_does_not_hang_the_map()
+    public async Task A_sigkilled_worker_node_does_not_hang_the_map_P74()
     {
         using var cluster = new TestCluster();
         var (key, address, host) = (cluster.Key, cluster.Address, cluster.Host);
@@ -211,6 +211,21 @@ public sealed class ClusterTests
         Assert.Contains(all, r => r.Node == staying.Pid);
     }
 
+    [Theory]
+    [InlineData("worker")]
+    [InlineData("status")]
+    public void Mp_worker_and_mp_status_without_a_host_exit_1_within_the_attach_timeout(string command)
+    {
+        // Nothing listens on this port: the handshake's timeout path (multiprocessing.cluster.attach-timeout, 10 s).
+        var address = $"127.0.0.1:{FreePort()}";
+        string[] arguments = command == "worker" ? ["worker", "--join", address] : ["status", "--host", address];
+        var watch = Stopwatch.StartNew();
+        using var node = ClusterNodeProcess.Start(arguments, NewKey(), "never printed");
+        Assert.Equal(1, node.WaitForExit(Bound));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(45), $"took {watch.Elapsed}");
+        Assert.Contains(node.Lines, l => l.Contains(address, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_node_with_a_different_build_of_the_app_is_refused_naming_the_assembly()
     {
@@ -255,7 +270,7 @@ public sealed class ClusterTests
     }
 
     [Fact]
-    public void Connecting_to_no_host_fails_within_the_attach_timeout()
+    public void Connecting_to_no_host_fails_within_the_attach_timeout_M10()
     {
         var port = FreePort();
         var watch = Stopwatch.StartNew();
