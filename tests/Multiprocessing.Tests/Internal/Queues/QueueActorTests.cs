@@ -492,5 +492,9 @@ public sealed class QueueActorTests : Akka.TestKit.Xunit2.TestKit
         watcher.Watch(probe.Ref);
         Sys.Stop(probe.Ref);
         await watcher.ExpectTerminatedAsync(probe.Ref, Wait);
+
+        // The queue hears of the death through its own watch, in its own mailbox: the watcher above may hear first.
+        // Give that notification time to land before the next request races it.
+        await Task.Delay(Quiet);
     }
 }
