@@ -207,6 +207,22 @@ internal static class Caller
     /// </summary>
     public static void ProcessGone(Address address) => Self.Tell(new AddressGone(address));
 
+    /// <summary>
+    /// A new process now answers at <paramref name="address"/> (a manager started or connected there, which may reuse
+    /// the port of one that died): calls to it are no longer failed as gone.
+    /// </summary>
+    public static void AddressReused(Address address)
+    {
+        GoneAddresses.TryRemove(address, out _);
+        foreach (var target in Dead.Keys.Where(t => t.Path.Address.Equals(address)).ToList())
+        {
+            Dead.TryRemove(target, out _);
+        }
+
+        // Sent before any call to the new process, so the reply actor forgets the old one first.
+        Self.Tell(new AddressRevived(address));
+    }
+
     /// <summary>Turns a failure reply into its exception; returns other replies.</summary>
     public static IReply Check(IReply reply, string origin) =>
         reply is Failed failed ? throw failed.Error.ToException(origin) : reply;
@@ -224,6 +240,8 @@ internal static class Caller
     private sealed record WatchTarget(IActorRef Target) : INoSerializationVerificationNeeded;
 
     private sealed record AddressGone(Address Address) : INoSerializationVerificationNeeded;
+
+    private sealed record AddressRevived(Address Address) : INoSerializationVerificationNeeded;
 
     private sealed class Pending(IActorRef target, string what, long started)
     {
@@ -290,6 +308,7 @@ internal static class Caller
                     FailCallsTo(target);
                 }
             });
+            Receive<AddressRevived>(revived => _gone.Remove(revived.Address));
             Receive<Terminated>(terminated => FailCallsTo(terminated.ActorRef));
         }
 

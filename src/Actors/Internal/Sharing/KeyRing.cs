@@ -22,6 +22,9 @@ internal static class KeyRing
     {
         Keys[address.ToString()] = key;
         Proven.TryRemove(address.ToString(), out _);
+
+        // A (new) manager at this address: an earlier process there that died must not fail calls to this one.
+        Caller.AddressReused(address);
     }
 
     public static IReadOnlyDictionary<string, byte[]> Snapshot() => new Dictionary<string, byte[]>(Keys);
