@@ -51,10 +51,34 @@ internal static class ChildEntry
         {
             AppAssemblies.Install(appFiles);
         }
+
         var parent = 0;
-        if (options.TryGetValue("parent", out var parentText) && int.TryParse(parentText, CultureInfo.InvariantCulture, out parent))
+        var hasParent = options.TryGetValue("parent", out var parentText) && int.TryParse(parentText, CultureInfo.InvariantCulture, out parent);
+        if (hasParent)
         {
-            WatchParent(parent);
+            WatchParentPid(parent);
+        }
+
+        if (role == ChildRoles.Spare)
+        {
+            // Warm up (runtime, actor system, the connection to the parent), then wait for the role on stdin.
+            if (WaitForAssignment(options) is not { } assignment)
+            {
+                return ParentGoneExitCode;
+            }
+
+            role = assignment.Role;
+            token = assignment.Token;
+            KeyRing.Load(assignment.Keys);
+            foreach (var (key, value) in ParseOptions(assignment.Arguments))
+            {
+                options[key] = value;
+            }
+        }
+
+        if (hasParent)
+        {
+            WatchParentLifeline();
         }
 
         switch (role)
@@ -145,7 +169,11 @@ internal static class ChildEntry
             // The parent is gone or slow; the exit code still tells how the target ended.
         }
 
-        CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance).Wait(TimeSpan.FromSeconds(5));
+        // As Python's children end with os._exit once the target's outcome is out: the parent has it, and writes
+        // are drained, so the actor system is not shut down phase by phase (that takes tens of milliseconds). Exit
+        // handlers still run (non-daemon children are joined, daemonic ones stopped: PR-14).
+        ShutdownHook.Skip();
+        Environment.Exit(error is null ? 0 : 1);
         return error is null ? 0 : 1;
     }
 
@@ -162,6 +190,43 @@ internal static class ChildEntry
         catch (Exception ex) when (ex is FormatException or MessagePackSerializationException or IOException)
         {
             Console.Error.WriteLine($"Could not read the parent's start data: {ex.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A spare: brings the actor system up and connects to the parent (the costly part of a child's start), then
+    /// reads its <see cref="ChildAssignment"/> from stdin. <see langword="null"/> when stdin ends first (the parent
+    /// stopped the spare or died).
+    /// </summary>
+    private static ChildAssignment? WaitForAssignment(Dictionary<string, string> options)
+    {
+        var system = MultiprocessingRuntime.System;
+        if (options.TryGetValue("parent-address", out var parentAddress))
+        {
+            try
+            {
+                // The association to the parent (TCP, Akka handshake) is made now, not when the role's first message goes.
+                system.ActorSelection($"{parentAddress}/system").Ask<ActorIdentity>(new Identify(0), TimeSpan.FromSeconds(10)).Wait();
+            }
+            catch (Exception)
+            {
+                // Only a warm-up: the role's own messages connect if this did not.
+            }
+        }
+
+        SpareWarmUp.Run(system);
+
+        try
+        {
+            var line = Console.In.ReadLine();
+            return string.IsNullOrEmpty(line)
+                ? null
+                : MessagePackSerializer.Deserialize<ChildAssignment>(Convert.FromBase64String(line), ChildLauncher.Secrets);
+        }
+        catch (Exception ex) when (ex is FormatException or MessagePackSerializationException or IOException)
+        {
+            Console.Error.WriteLine($"Could not read the parent's assignment: {ex.Message}");
             return null;
         }
     }
@@ -202,7 +267,8 @@ internal static class ChildEntry
     private static void IgnoreSigint() =>
         _sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, static context => context.Cancel = true);
 
-    private static void WatchParent(int parent)
+    /// <summary>The parent's death is an EOF on stdin (the pipe only the parent holds): exit at once.</summary>
+    private static void WatchParentLifeline()
     {
         var stdin = new Thread(() =>
         {
@@ -210,7 +276,7 @@ internal static class ChildEntry
             {
                 while (Console.In.ReadLine() is not null)
                 {
-                    // The parent writes nothing after the secrets line; anything read is ignored.
+                    // The parent writes nothing after the secrets line (and a spare's assignment); anything read is ignored.
                 }
             }
             catch (Exception)
@@ -222,7 +288,11 @@ internal static class ChildEntry
         })
         { IsBackground = true, Name = "multiprocessing-parent-lifeline" };
         stdin.Start();
+    }
 
+    /// <summary>Backs the lifeline up: a child re-parented (its parent died) exits within half a second.</summary>
+    private static void WatchParentPid(int parent)
+    {
         if (OperatingSystem.IsWindows())
         {
             return;

@@ -8,4 +8,7 @@ internal static class ChildRoles
     public const string Process = "process";
 
     public const string Manager = "manager";
+
+    /// <summary>A warm process that waits for one of the roles above (see SpareProcesses).</summary>
+    public const string Spare = "spare";
 }

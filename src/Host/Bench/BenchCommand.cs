@@ -25,24 +25,45 @@ public static class BenchCommand
         {
             Description = "Also run the same workloads with python3's multiprocessing (spawn) and print the ratio; > 1 means we are ahead.",
         };
+        var only = new Option<string[]>("--only")
+        {
+            Description = "Measure only the rows whose name contains one of these texts (e.g. --only queue --only rlock).",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command(
             "bench",
             "Measure pools, processes, queues, managers and locks against Python's multiprocessing workloads.");
         command.Options.Add(quick);
         command.Options.Add(json);
         command.Options.Add(comparePython);
+        command.Options.Add(only);
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             parseResult.GetValue(quick),
             parseResult.GetValue(json),
             parseResult.GetValue(comparePython),
+            Selection(parseResult.GetValue(only)),
             parseResult.InvocationConfiguration.Output,
             parseResult.InvocationConfiguration.Error,
             cancellationToken));
         return command;
     }
 
+    /// <summary>Which rows <c>--only</c> selects: every row when no text is given.</summary>
+    /// <param name="texts">Parts of row names.</param>
+    /// <returns>The row filter.</returns>
+    public static Func<string, bool> Selection(IReadOnlyList<string>? texts) =>
+        texts is null || texts.Count == 0
+            ? static _ => true
+            : name => texts.Any(t => name.Contains(t, StringComparison.OrdinalIgnoreCase));
+
     private static async Task<int> RunAsync(
-        bool quick, bool json, bool comparePython, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+        bool quick,
+        bool json,
+        bool comparePython,
+        Func<string, bool> selected,
+        TextWriter output,
+        TextWriter error,
+        CancellationToken cancellationToken)
     {
         // The library's Akka logger writes to Console.Out: while the workloads run that goes to stderr, so stdout
         // holds only the table or the JSON lines. (output was taken from Console.Out before this swap.)
@@ -51,7 +72,14 @@ public static class BenchCommand
         Console.SetOut(Console.Error);
         try
         {
-            outcome = await MeasureAsync(quick, comparePython, new BenchProgress(error, Workloads.Catalog(quick).Count), cancellationToken);
+            var count = Workloads.Catalog(quick).Count(r => selected(r.Name));
+            if (count == 0)
+            {
+                error.WriteLine("--only selects no row: see the row names in `mp bench --json` output or docs/performance.md.");
+                return 2;
+            }
+
+            outcome = await MeasureAsync(quick, comparePython, selected, new BenchProgress(error, count), cancellationToken);
         }
         finally
         {
@@ -76,7 +104,8 @@ public static class BenchCommand
     }
 
     /// <summary>Runs our side, then Python's; <see langword="null"/> when cancelled.</summary>
-    private static async Task<BenchOutcome?> MeasureAsync(bool quick, bool comparePython, BenchProgress progress, CancellationToken cancellationToken)
+    private static async Task<BenchOutcome?> MeasureAsync(
+        bool quick, bool comparePython, Func<string, bool> selected, BenchProgress progress, CancellationToken cancellationToken)
     {
         var footer = new List<string>
         {
@@ -100,14 +129,14 @@ public static class BenchCommand
         {
             // Our side first, on this thread (the library's calls block; the thread pool stays free for Akka), then
             // Python's: never both at once on this 2-core machine.
-            var rows = new Workloads(quick, progress.Ours, cancellationToken).Run();
+            var rows = new Workloads(quick, progress.Ours, cancellationToken, selected).Run();
             var exitCode = rows.Any(r => r.Status == BenchStatus.Failed) ? 1 : 0;
             string? pythonVersion = null;
             if (python is not null)
             {
                 var result = await PythonRunner.RunAsync(python, quick, progress.Python, cancellationToken);
                 pythonVersion = result.Version;
-                rows = Merge(rows, result.Measurements);
+                rows = Merge(rows, result.Measurements.Where(p => selected(p.Key)).ToDictionary());
                 if (result.Error is { } failure)
                 {
                     progress.Message($"the Python side failed: {failure}");

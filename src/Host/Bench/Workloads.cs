@@ -34,16 +34,19 @@ public sealed class Workloads
     private static readonly TimeSpan JoinLimit = TimeSpan.FromMinutes(3);
     private readonly bool _quick;
     private readonly Action<string> _starting;
+    private readonly Func<string, bool> _selected;
     private readonly CancellationToken _cancellationToken;
     private readonly List<BenchRow> _rows = [];
 
     /// <param name="quick">A fifth of the work, and the scale table only up to 10^5 items.</param>
     /// <param name="starting">Told the name of each workload as it starts.</param>
     /// <param name="cancellationToken">Checked between workloads.</param>
-    public Workloads(bool quick, Action<string> starting, CancellationToken cancellationToken)
+    /// <param name="selected">Which rows to measure (by name); <see langword="null"/> measures every row.</param>
+    public Workloads(bool quick, Action<string> starting, CancellationToken cancellationToken, Func<string, bool>? selected = null)
     {
         _quick = quick;
         _starting = starting;
+        _selected = selected ?? (static _ => true);
         _cancellationToken = cancellationToken;
     }
 
@@ -477,6 +480,11 @@ public sealed class Workloads
 
     private void Measure(string name, string unit, Func<double> measure)
     {
+        if (!_selected(name))
+        {
+            return;
+        }
+
         Starting(name);
         try
         {
@@ -491,6 +499,11 @@ public sealed class Workloads
     /// <summary>Runs workloads that share a pool or manager; if that fails, its rows not yet measured fail with it.</summary>
     private void Group(IReadOnlyList<string> names, Action body)
     {
+        if (!names.Any(_selected))
+        {
+            return;
+        }
+
         try
         {
             body();

@@ -163,7 +163,7 @@ public sealed class ClusterTests
             return results;
         });
         await seen.Task.WaitAsync(Bound);
-        var workerPids = ChildPids(doomed.Pid);
+        var workerPids = OsProcesses.ChildPids(doomed.Pid);
         doomed.KillHard();
 
         // Every result arrives (the lost chunks ran again on the survivor), correct and in order; nothing hangs.
@@ -286,14 +286,13 @@ public sealed class ClusterTests
     {
         using var example = OsProcesses.StartExample(args.Split(' '));
         var stdout = example.StandardOutput.ReadToEndAsync();
-        var stderr = example.StandardError.ReadToEndAsync();
         using (var cancel = new CancellationTokenSource(Bound))
         {
             await example.WaitForExitAsync(cancel.Token);
         }
 
         var output = await stdout;
-        Assert.True(example.ExitCode == 0, output + await stderr);
+        Assert.True(example.ExitCode == 0, output + OsProcesses.StderrOf(example));
         Assert.Contains(args.EndsWith("--tls", StringComparison.Ordinal) ? "OK cluster (TLS)" : "OK cluster", output, StringComparison.Ordinal);
     }
 
@@ -394,24 +393,6 @@ public sealed class ClusterTests
         return true;
     }
 
-    private static List<int> ChildPids(int parent) =>
-        Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && ParentOf(pid) == parent)
-            .ToList();
-
-    private static int ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (Exception)
-        {
-            return 0;
-        }
-    }
 
     private static int FreePort()
     {

@@ -34,7 +34,6 @@ public sealed class ExampleProgramTests
         // The chaos suite checks itself (results exactly once, no orphan); this also checks that it really killed.
         using var example = OsProcesses.StartExample("chaos", "--short");
         var stdout = example.StandardOutput.ReadToEndAsync();
-        var stderr = example.StandardError.ReadToEndAsync();
         try
         {
             using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(300));
@@ -49,7 +48,7 @@ public sealed class ExampleProgramTests
         }
 
         var output = await stdout;
-        await stderr;
+        OsProcesses.StderrOf(example);
         Assert.True(example.ExitCode == 0, output);
         Assert.Contains("OK chaos", output, StringComparison.Ordinal);
         Assert.Contains("children left at the end: 0", output, StringComparison.Ordinal);
@@ -118,6 +117,37 @@ public sealed class ExampleProgramTests
             Assert.DoesNotContain("NOT CANCELLED", output, StringComparison.Ordinal);
             var alive = await OsProcesses.WaitAllGoneAsync(pids, TimeSpan.FromSeconds(5));
             Assert.Empty(alive);
+        }
+        finally
+        {
+            if (!example.HasExited)
+            {
+                example.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task SIGTERM_ends_a_program_that_uses_pools_and_its_workers_and_spares_exit_with_it()
+    {
+        // A service manager stops a program with SIGTERM: the default action (exit 143) must not be taken away by the
+        // library, and every child (workers, warm spares) follows its parent.
+        using var example = OsProcesses.StartExample("interrupt-probe", "--hold");
+        try
+        {
+            var pids = OsProcesses.ParsePids(await OsProcesses.ReadLineStartingWithAsync(example, "worker pids:", TimeSpan.FromSeconds(60)));
+            await OsProcesses.ReadLineStartingWithAsync(example, "READY", TimeSpan.FromSeconds(30));
+            var children = OsProcesses.ChildPids(example.Id);
+
+            OsProcesses.SendSigterm(example.Id);
+
+            using (var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            {
+                await example.WaitForExitAsync(cancel.Token);
+            }
+
+            Assert.Equal(128 + 15, example.ExitCode);
+            Assert.Empty(await OsProcesses.WaitAllGoneAsync(pids.Concat(children), TimeSpan.FromSeconds(10)));
         }
         finally
         {

@@ -20,6 +20,31 @@ public sealed class BenchTests
     }
 
     [Fact]
+    public void Only_selects_rows_whose_name_contains_a_given_text_ignoring_case_and_no_text_selects_all()
+    {
+        var names = Workloads.Catalog(quick: true).Select(r => r.Name).ToList();
+
+        var all = BenchCommand.Selection(null);
+        var locks = BenchCommand.Selection(["RLOCK", "process_start"]);
+
+        Assert.All(names, name => Assert.True(all(name)));
+        Assert.Equal(
+            ["process_start_join_ms", "manager_rlock_acq_rel_per_s", "manager_rlock_contended_2proc_per_s", "native_rlock_contended_2proc_per_s"],
+            names.Where(locks));
+    }
+
+    [Fact]
+    public async Task Only_that_selects_no_row_is_refused_with_exit_code_2()
+    {
+        var error = new StringWriter();
+
+        var code = await MpCommand.RunAsync(["bench", "--only", "no-such-row"], TextWriter.Null, error);
+
+        Assert.Equal(2, code);
+        Assert.Contains("--only selects no row", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Ratio_of_the_speedup_is_ours_over_python()
     {
         Assert.Equal(1.5, BenchRow.RatioOf(1.8, 1.2, "x")!.Value, 10);

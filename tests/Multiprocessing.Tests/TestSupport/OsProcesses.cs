@@ -6,6 +6,8 @@ namespace Multiprocessing.Tests.TestSupport;
 /// <summary>Helpers to run the example programs and to watch OS processes.</summary>
 public static class OsProcesses
 {
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<OsProcess, System.Text.StringBuilder> Stderr = [];
+
     /// <summary>Whether <paramref name="pid"/> is a live (not zombie) process.</summary>
     public static bool IsAlive(int pid)
     {
@@ -32,6 +34,26 @@ public static class OsProcesses
         catch (ArgumentException)
         {
             return false;
+        }
+    }
+
+    /// <summary>The children of <paramref name="parent"/> (Linux: read from /proc).</summary>
+    public static List<int> ChildPids(int parent) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && ParentOf(pid) == parent)
+            .ToList();
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception)
+        {
+            return 0;
         }
     }
 
@@ -77,7 +99,34 @@ public static class OsProcesses
             start.ArgumentList.Add(arg);
         }
 
-        return OsProcess.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        var process = OsProcess.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+
+        // Drain stderr as it comes, or a full pipe (log lines under load) would block the program.
+        var stderr = new System.Text.StringBuilder();
+        Stderr.Add(process, stderr);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr)
+            {
+                stderr.AppendLine(e.Data);
+            }
+        };
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>What an example started by <see cref="StartExample"/> wrote to stderr so far.</summary>
+    public static string StderrOf(OsProcess process)
+    {
+        if (!Stderr.TryGetValue(process, out var stderr))
+        {
+            return string.Empty;
+        }
+
+        lock (stderr)
+        {
+            return stderr.ToString();
+        }
     }
 
     /// <summary>Reads lines from <paramref name="process"/>'s stdout until one starts with <paramref name="prefix"/>.</summary>
@@ -96,11 +145,16 @@ public static class OsProcesses
     }
 
     /// <summary>Sends SIGINT (what Ctrl+C sends) to <paramref name="pid"/> alone.</summary>
-    public static void SendSigint(int pid)
+    public static void SendSigint(int pid) => Signal(pid, 2, "SIGINT");
+
+    /// <summary>Sends SIGTERM (what <c>kill</c> and service managers send) to <paramref name="pid"/> alone.</summary>
+    public static void SendSigterm(int pid) => Signal(pid, 15, "SIGTERM");
+
+    private static void Signal(int pid, int signal, string name)
     {
-        if (Kill(pid, 2) != 0)
+        if (Kill(pid, signal) != 0)
         {
-            throw new InvalidOperationException($"kill({pid}, SIGINT) failed with errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}.");
+            throw new InvalidOperationException($"kill({pid}, {name}) failed with errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}.");
         }
     }
 

@@ -267,6 +267,11 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         slot.State = SlotState.Initializing;
         Context.Watch(Sender);
         Sender.Tell(new WorkerSetup(_launch.Initializer, _launch.InitializerArgs, _settings.ResultBatchMax, _launch.MaxMemoryPerChild ?? 0));
+        if (_launcher is ProcessWorkerLauncher)
+        {
+            // Local workers are up: keep warm spares for the next ones (replacements, other pools, Process children).
+            Processes.SpareProcesses.Replenish();
+        }
     }
 
     private void OnReady(WorkerReady ready)
@@ -890,7 +895,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         {
             // A message lets the worker leave the association cleanly (no error noise in either log); the
             // terminate-grace timer kills what does not stop.
-            slot.Ref.Tell(new StopWorker(immediately));
+            slot.Ref.Tell(new StopWorker(immediately, NothingPending: slot.InFlight.Count == 0));
         }
         else
         {

@@ -104,9 +104,12 @@ internal static class PoolProtocol
         [property: Key(0)] int WorkerId,
         [property: Key(1)] IReadOnlyList<ChunkResult> Results) : IProtocolMessage;
 
-    /// <summary>Ask a worker process to exit once its current chunk (if any) is done.</summary>
+    /// <summary>
+    /// Ask a worker process to exit once its current chunk (if any) is done. <paramref name="NothingPending"/>: the pool
+    /// holds every result of this worker, so it may exit at once instead of shutting its actor system down in order.
+    /// </summary>
     [MessagePackObject]
-    public sealed record StopWorker([property: Key(0)] bool Immediately) : IProtocolMessage;
+    public sealed record StopWorker([property: Key(0)] bool Immediately, [property: Key(1)] bool NothingPending = false) : IProtocolMessage;
 
     // ----- façade -> pool actor (local only) -----
 

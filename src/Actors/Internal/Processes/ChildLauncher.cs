@@ -24,9 +24,18 @@ internal static class ChildLauncher
     public static LaunchInfo Launch => Info.Value;
 
     /// <summary>Starts a child. Its stdin is a pipe the parent holds: when the parent dies, the child reads EOF and exits.</summary>
+    /// <remarks>A pool worker or <c>Process</c> child is a warm spare when one fits (<see cref="SpareProcesses"/>).</remarks>
     public static ChildProcess Start(
-        string role, IReadOnlyList<string> arguments, string token, byte[]? managerKey = null, Action<string>? stderrLine = null) =>
-        Start(Launch, role, arguments, token, managerKey, stderrLine, Runtime.MultiprocessingRuntime.ChildOverrides);
+        string role, IReadOnlyList<string> arguments, string token, byte[]? managerKey = null, Action<string>? stderrLine = null)
+    {
+        if (role is ChildRoles.PoolWorker or ChildRoles.Process && managerKey is null
+            && SpareProcesses.TryTake(role, arguments, token, stderrLine) is { } spare)
+        {
+            return spare;
+        }
+
+        return Start(Launch, role, arguments, token, managerKey, stderrLine, Runtime.MultiprocessingRuntime.ChildOverrides);
+    }
 
     /// <summary>Starts a child from <paramref name="info"/>'s files (another app's, for cluster worker nodes).</summary>
     public static ChildProcess Start(
@@ -213,6 +222,8 @@ internal sealed record LaunchInfo(string DotnetHost, string DepsFile, string Run
 /// <summary>A started child: its OS process, its stdin lifeline, and the tail of its stderr for error reports.</summary>
 internal sealed class ChildProcess(OsProcess process, Action<string>? stderrLine) : IDisposable
 {
+    private volatile Action<string>? _stderrLine = stderrLine;
+
     private const int TailLines = 20;
     private readonly System.Collections.Generic.Queue<string> _tail = new();
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -254,9 +265,9 @@ internal sealed class ChildProcess(OsProcess process, Action<string>? stderrLine
                 }
             }
 
-            if (stderrLine is not null)
+            if (_stderrLine is { } forward)
             {
-                stderrLine(e.Data);
+                forward(e.Data);
             }
             else
             {
@@ -273,6 +284,28 @@ internal sealed class ChildProcess(OsProcess process, Action<string>? stderrLine
         {
             process.WaitForExit();
             _exited.TrySetResult(process.ExitCode);
+        }
+    }
+
+    /// <summary>Where the child's stderr lines go (the parent's stderr when <see langword="null"/>); a spare gets its user's.</summary>
+    public Action<string>? StderrLine
+    {
+        get => _stderrLine;
+        set => _stderrLine = value;
+    }
+
+    /// <summary>Writes one line to the child's stdin; false when the child is gone.</summary>
+    public bool TryWriteLine(string line)
+    {
+        try
+        {
+            process.StandardInput.WriteLine(line);
+            process.StandardInput.Flush();
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            return false;
         }
     }
 

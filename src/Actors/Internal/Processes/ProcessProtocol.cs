@@ -40,4 +40,15 @@ internal static class ProcessProtocol
     /// <summary>The parent has recorded the outcome; the child may exit.</summary>
     [MessagePackObject]
     public sealed record ChildFinishedAck([property: Key(0)] int Id) : IProtocolMessage;
+
+    /// <summary>
+    /// The second stdin line a spare process reads: what it becomes (role and the arguments a fresh child of that role
+    /// gets), its start token, and the authkeys this process knows now. Not an actor message.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record ChildAssignment(
+        [property: Key(0)] string Role,
+        [property: Key(1)] string[] Arguments,
+        [property: Key(2)] string Token,
+        [property: Key(3)] IReadOnlyDictionary<string, byte[]> Keys);
 }

@@ -45,6 +45,9 @@ internal sealed class ProcessSupervisor : ReceiveActor
             if (Children.TryGet(register.Id, out var child) && child.Token == register.Token)
             {
                 Sender.Tell(child.Target);
+
+                // The child is up: keep warm spares for the next ones.
+                SpareProcesses.Replenish();
             }
             else
             {

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Akka.Actor;
 
 namespace Multiprocessing.Internal.Runtime;
@@ -7,13 +6,16 @@ namespace Multiprocessing.Internal.Runtime;
 /// Akka's own exit hook (<c>akka.coordinated-shutdown.run-by-clr-shutdown-hook</c>) also takes SIGINT: Ctrl+C would
 /// shut the actor system down under the running pools (their results then fail as a broken pool) and keep the
 /// process alive. With <c>multiprocessing.runtime.handle-ctrl-c = on</c> the library turns that hook off and installs
-/// this one instead: the same coordinated shutdown on SIGTERM and at process exit, and SIGINT is left to
-/// <see cref="Interrupts"/> (the driver) or ignored (pool workers).
+/// this one instead: the same coordinated shutdown at process exit (SIGTERM's default action ends the process through
+/// it, so a program stopped with SIGTERM exits), and SIGINT is left to <see cref="Interrupts"/> (the driver) or
+/// ignored (pool workers).
 /// </summary>
 internal static class ShutdownHook
 {
-    private static PosixSignalRegistration? _sigterm;
     private static int _ran;
+
+    /// <summary>Process exit will not run the coordinated shutdown (a child whose work is done and reported).</summary>
+    public static void Skip() => Interlocked.Exchange(ref _ran, 1);
 
     public static void Install(ActorSystem system)
     {
@@ -33,11 +35,6 @@ internal static class ShutdownHook
             }
         }
 
-        _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            Task.Run(Run);
-        });
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Run();
     }
 }
