@@ -44,6 +44,13 @@ public sealed class Process
     /// <summary>This process: <c>MainProcess</c> in the program, the child's own name and pid in a child (PR-16).</summary>
     public static ProcessInfo Current { get; private set; } = new("MainProcess", Environment.ProcessId, false);
 
+    /// <summary>
+    /// The process ids of the warm spare processes this process keeps (<c>multiprocessing.runtime.spare-processes</c>):
+    /// children whose runtime is up, waiting to become the next pool worker or <see cref="Process"/> child. They are
+    /// not running any target, and they stop with this process.
+    /// </summary>
+    public static IReadOnlyList<int> SpareProcessIds => Internal.Processes.SpareProcesses.Pids;
+
     /// <summary>The process that started this one, or <see langword="null"/> in the main program (PR-17).</summary>
     public static ProcessInfo? Parent { get; private set; }
 

@@ -482,7 +482,9 @@ public static class Chaos
             var children = new List<int>();
             foreach (var dir in Directory.EnumerateDirectories("/proc"))
             {
-                if (int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var pid) && IsMyChild(pid, string.Empty))
+                // Warm spares (mp.Process.SpareProcessIds) are not orphans: they wait for work and stop with this process.
+                if (int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var pid) && IsMyChild(pid, string.Empty)
+                    && !mp.Process.SpareProcessIds.Contains(pid))
                 {
                     children.Add(pid);
                 }

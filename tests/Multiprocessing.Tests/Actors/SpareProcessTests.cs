@@ -1,5 +1,4 @@
 using System.Globalization;
-using Multiprocessing.Internal.Processes;
 using Multiprocessing.Tests.TestSupport;
 
 namespace Multiprocessing.Tests.Actors;
@@ -106,13 +105,13 @@ public sealed class SpareProcessTests : IDisposable
         var warmUp = _children.Start(new Process(SpareTargets.Noop));
         warmUp.Join(Bound);
         var deadline = DateTime.UtcNow + Bound;
-        while (SpareProcesses.Count < 2)
+        while (Process.SpareProcessIds.Count < 2)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"only {SpareProcesses.Count} spare processes started within {Bound}");
+            Assert.True(DateTime.UtcNow < deadline, $"only {Process.SpareProcessIds.Count} spare processes started within {Bound}");
             Thread.Sleep(20);
         }
 
-        return [.. SpareProcesses.Pids];
+        return [.. Process.SpareProcessIds];
     }
 }
 
