@@ -169,11 +169,9 @@ internal static class ChildEntry
             // The parent is gone or slow; the exit code still tells how the target ended.
         }
 
-        // As Python's children end with os._exit once the target's outcome is out: the parent has it, and writes
-        // are drained, so the actor system is not shut down phase by phase (that takes tens of milliseconds). Exit
-        // handlers still run (non-daemon children are joined, daemonic ones stopped: PR-14).
-        ShutdownHook.Skip();
-        Environment.Exit(error is null ? 0 : 1);
+        // As Python's children end with os._exit once the target's outcome is out: the parent has it and writes are
+        // drained, so the actor system is not shut down phase by phase (tens of milliseconds).
+        ProcessEnd.ExitNow(error is null ? 0 : 1, MultiprocessingRuntime.ShutdownTimeout);
         return error is null ? 0 : 1;
     }
 

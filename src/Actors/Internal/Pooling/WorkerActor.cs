@@ -36,8 +36,7 @@ internal sealed class WorkerActor : ReceiveActor
                 // The pool has every result of this worker: nothing is left to deliver, so end as Python's workers
                 // do (at once), not with the ordered shutdown of the actor system (tens of milliseconds).
                 _log.Debug("Worker {0} exits at once: the pool asked and holds every result", _workerId);
-                ShutdownHook.Skip();
-                Environment.Exit(0);
+                ProcessEnd.ExitNow(0, MultiprocessingRuntime.ShutdownTimeout);
             }
 
             Exit("the pool asked this worker to stop");

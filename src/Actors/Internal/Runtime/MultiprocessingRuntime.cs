@@ -18,6 +18,9 @@ internal static class MultiprocessingRuntime
     public const string LogLevelKey = "multiprocessing.runtime.log-level";
     private static string? _userHocon;
 
+    /// <summary>How long process exit waits for the actor system to stop (<c>multiprocessing.runtime.shutdown-timeout</c>).</summary>
+    public static TimeSpan ShutdownTimeout => Config.GetTimeSpan("multiprocessing.runtime.shutdown-timeout");
+
     /// <summary>The library's embedded reference.conf.</summary>
     public static Config DefaultConfig() => Reference.Value;
 
@@ -117,7 +120,8 @@ internal static class MultiprocessingRuntime
         }
 
         // Before the actor system's own exit hook: writes sent without waiting (queue puts) are delivered first.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => DrainAtExit(config.GetTimeSpan("multiprocessing.runtime.shutdown-timeout"));
+        var shutdownTimeout = config.GetTimeSpan("multiprocessing.runtime.shutdown-timeout");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => DrainAtExit(shutdownTimeout);
 
         // Akka's exit hook would also take SIGINT (Ctrl+C); ours does the rest of its job and leaves SIGINT alone.
         var ownHook = config.GetBoolean("multiprocessing.runtime.handle-ctrl-c")
@@ -129,6 +133,8 @@ internal static class MultiprocessingRuntime
 
         var name = config.GetString("multiprocessing.runtime.system-name", "mp");
         var system = ActorSystem.Create(name, config);
+
+        ProcessEnd.Install(system, shutdownTimeout);
 
         // Without this a remote-only node ignores SIGTERM and peers notice its death only after the failure detector.
         if (ownHook)
