@@ -104,17 +104,47 @@ internal sealed class TaskRunner<TArgs, TResult>(Func<TArgs, CancellationToken, 
 
     public override byte[] RunChunk(ReadOnlyMemory<byte> args, CancellationToken cancellationToken = default)
     {
+        // Plain numbers (map over longs, ints, doubles) are read and written straight from spans.
+        if (NumberArrays.Handles<TArgs>() && NumberArrays.TryRead<TArgs>(args.Span, out var numbers))
+        {
+            return NumberArrays.Handles<TResult>() ? RunToNumbers(numbers, cancellationToken) : RunToValues(numbers, cancellationToken);
+        }
+
         var reader = new MessagePackReader(args);
         var count = reader.ReadArrayHeader();
-        var buffer = new ArrayBufferWriter<byte>(Math.Max(16, count * 8));
-        var writer = new MessagePackWriter(buffer);
-        writer.WriteArrayHeader(count);
+        var entries = new TArgs[count];
         var arguments = ValueCodec.Formatter<TArgs>();
-        var results = ValueCodec.Formatter<TResult>();
         var options = ValueCodec.Options;
         for (var i = 0; i < count; i++)
         {
-            var entry = arguments.Deserialize(ref reader, options);
+            entries[i] = arguments.Deserialize(ref reader, options);
+        }
+
+        return NumberArrays.Handles<TResult>() ? RunToNumbers(entries, cancellationToken) : RunToValues(entries, cancellationToken);
+    }
+
+    private byte[] RunToNumbers(TArgs[] entries, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[5 + (entries.Length * NumberArrays.MaxBytesPerItem)];
+        var position = 0;
+        NumberArrays.WriteArrayHeader(buffer, ref position, entries.Length);
+        foreach (var entry in entries)
+        {
+            NumberArrays.Write(buffer, ref position, function(entry, cancellationToken));
+        }
+
+        return buffer.AsSpan(0, position).ToArray();
+    }
+
+    private byte[] RunToValues(TArgs[] entries, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(Math.Max(16, entries.Length * 8));
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(entries.Length);
+        var results = ValueCodec.Formatter<TResult>();
+        var options = ValueCodec.Options;
+        foreach (var entry in entries)
+        {
             var result = function(entry, cancellationToken);
             ValueCodec.Guard(result, "A result");
             try

@@ -19,6 +19,11 @@ internal static class ChunkBuilder
     public static List<(int Offset, byte[] Chunk)> EncodeAll<TArgs>(
         IReadOnlyList<TArgs> items, int size, bool splitBySize, long maxBytes, string function)
     {
+        if (NumberArrays.Handles<TArgs>())
+        {
+            return EncodeNumbers(items, size, splitBySize, maxBytes);
+        }
+
         var chunks = new List<(int, byte[])>();
         var buffer = new ArrayBufferWriter<byte>();
         var formatter = FormatterFor<TArgs>(function);
@@ -57,6 +62,11 @@ internal static class ChunkBuilder
     /// <summary>Encodes one chunk of <paramref name="items"/>; <paramref name="firstPosition"/> names items in errors.</summary>
     public static byte[] Encode<TArgs>(IReadOnlyList<TArgs> items, int firstPosition, string function)
     {
+        if (NumberArrays.Handles<TArgs>())
+        {
+            return items.Count == 0 ? [MessagePackCode.MinFixArray] : EncodeNumbers(items, items.Count, false, long.MaxValue)[0].Chunk;
+        }
+
         var buffer = new ArrayBufferWriter<byte>();
         var formatter = FormatterFor<TArgs>(function);
         var writer = new MessagePackWriter(buffer);
@@ -68,6 +78,32 @@ internal static class ChunkBuilder
 
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Plain numbers: written straight into the chunk, at most 9 bytes each, so a chunk's size is known up front.</summary>
+    private static List<(int Offset, byte[] Chunk)> EncodeNumbers<TArgs>(IReadOnlyList<TArgs> items, int size, bool splitBySize, long maxBytes)
+    {
+        var chunks = new List<(int, byte[])>();
+        var perChunk = splitBySize ? (int)Math.Clamp((maxBytes - HeaderBytes) / NumberArrays.MaxBytesPerItem, 1, size) : size;
+        var buffer = new byte[HeaderBytes + ((long)Math.Min(perChunk, items.Count) * NumberArrays.MaxBytesPerItem)];
+        var start = 0;
+        while (start < items.Count)
+        {
+            var count = Math.Min(perChunk, items.Count - start);
+            var position = HeaderBytes;
+            for (var i = start; i < start + count; i++)
+            {
+                NumberArrays.Write(buffer, ref position, items[i]);
+            }
+
+            var chunk = buffer.AsSpan(0, position).ToArray();
+            chunk[0] = MessagePackCode.Array32;
+            BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(1, 4), (uint)count);
+            chunks.Add((start, chunk));
+            start += count;
+        }
+
+        return chunks;
     }
 
     private static void Write<TArgs>(IMessagePackFormatter<TArgs> formatter, ref MessagePackWriter writer, TArgs item, int position, string function)

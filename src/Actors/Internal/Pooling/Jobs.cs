@@ -44,6 +44,11 @@ internal static class ChunkDecoder
 {
     public static TResult[] Decode<TResult>(byte[] results, string function)
     {
+        if (NumberArrays.Handles<TResult>() && NumberArrays.TryRead<TResult>(results, out var numbers))
+        {
+            return numbers;
+        }
+
         try
         {
             var reader = new MessagePackReader(results);
