@@ -13,12 +13,12 @@ public sealed class Lock : SharedLock, ISharedObject<Lock>
 {
     /// <summary>Creates an unlocked lock.</summary>
     public Lock()
-        : this(SharedObjects.Create(SemaphoreActor.Props(1, 1, isLock: true), "lock"))
+        : this(SharedObjects.Create(LeaseLockActor.Props(reentrant: false), "lock"))
     {
     }
 
     private Lock(IActorRef actor)
-        : base(actor, ownedByThread: false)
+        : base(actor, ownedByThread: false, leased: true)
     {
     }
 

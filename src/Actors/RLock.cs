@@ -13,12 +13,12 @@ public sealed class RLock : SharedLock, ISharedObject<RLock>
 {
     /// <summary>Creates an unowned reentrant lock.</summary>
     public RLock()
-        : this(SharedObjects.Create(RLockActor.Props(), "rlock"))
+        : this(SharedObjects.Create(LeaseLockActor.Props(reentrant: true), "rlock"))
     {
     }
 
     private RLock(IActorRef actor)
-        : base(actor, ownedByThread: true)
+        : base(actor, ownedByThread: true, leased: true)
     {
     }
 
