@@ -370,3 +370,17 @@ public sealed class LeaseLockActorTests : ActorTestKit
         await watcher.ExpectTerminatedAsync(probe, Wait);
     }
 }
+
+/// <summary>
+/// Every <see cref="RLockActorTests"/> case on <see cref="LeaseLockActor"/> (reentrant) through the plain protocol, as
+/// processes with <c>multiprocessing.locks.cache = off</c> use it (RL-01..RL-04).
+/// </summary>
+public sealed class LeaseRLockPlainProtocolTests : RLockActorTests
+{
+    public LeaseRLockPlainProtocolTests(ITestOutputHelper output)
+        : base(output)
+    {
+    }
+
+    protected override IActorRef NewRLock() => Sys.ActorOf(LeaseLockActor.Props(reentrant: true));
+}
