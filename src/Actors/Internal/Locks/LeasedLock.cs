@@ -24,6 +24,9 @@ internal sealed class LeasedLock
     private readonly object _gate = new();
     private readonly LinkedList<LocalWaiter> _waiters = new();
     private readonly long _quantumTicks;
+    private readonly TimeSpan _linger;
+    private readonly Timer _lingerTimer;
+    private readonly Timer _quantumTimer;
 
     private long _leaseId;
     private long _returnedLeaseId;
@@ -47,15 +50,15 @@ internal sealed class LeasedLock
     {
         Target = target;
         Reentrant = reentrant;
-        Linger = settings.LeaseLinger;
+        _linger = settings.LeaseLinger > TimeSpan.Zero ? settings.LeaseLinger : TimeSpan.FromMilliseconds(1);
         _quantumTicks = (long)(settings.LeaseQuantum.TotalSeconds * Stopwatch.Frequency);
+        _lingerTimer = new Timer(static state => ((LeasedLock)state!).OnLinger(), this, Timeout.Infinite, Timeout.Infinite);
+        _quantumTimer = new Timer(static state => ((LeasedLock)state!).OnQuantumEnd(), this, Timeout.Infinite, Timeout.Infinite);
     }
 
     public IActorRef Target { get; }
 
     public bool Reentrant { get; }
-
-    public TimeSpan Linger { get; }
 
     private string Kind => Reentrant ? "RLock" : "Lock";
 
@@ -154,22 +157,22 @@ internal sealed class LeasedLock
 
     // ----- messages from the lock actor, through the agent -----
 
-    /// <summary>A lease arrived; <see langword="true"/> if it is new here (the agent then starts its linger timer).</summary>
-    public bool OnGranted(long callId, long leaseId, bool abandoned)
+    /// <summary>A lease arrived (or the answer that this process holds it already).</summary>
+    public void OnGranted(long callId, long leaseId, bool abandoned)
     {
         lock (_gate)
         {
             ForgetRequest(callId);
             if (leaseId == _leaseId)
             {
-                return false;
+                return;
             }
 
             if (leaseId == _returnedLeaseId || _gone || _leaseId != 0)
             {
                 // The answer to a request sent while this process still held a lease it has given back since.
                 Settle();
-                return false;
+                return;
             }
 
             _leaseId = leaseId;
@@ -186,7 +189,7 @@ internal sealed class LeasedLock
             }
 
             FailTries();
-            return true;
+            _lingerTimer.Change(_linger, _linger);
         }
     }
 
@@ -200,21 +203,21 @@ internal sealed class LeasedLock
         }
     }
 
-    /// <summary>Another process wants the lock; returns how long until the quantum ends if the lease stays for now.</summary>
-    public TimeSpan? OnRevoke(long leaseId, long probe)
+    /// <summary>Another process wants the lock: the lease goes back now if the lock is free and due, else later.</summary>
+    public void OnRevoke(long leaseId, long probe)
     {
         lock (_gate)
         {
             if (leaseId != _leaseId)
             {
-                return null;
+                return;
             }
 
             _revoked = true;
             if (_depth == 0 && (probe != 0 || !_used || PastQuantum()))
             {
                 ReturnLease();
-                return null;
+                return;
             }
 
             if (probe != 0)
@@ -222,41 +225,47 @@ internal sealed class LeasedLock
                 Target.Tell(new RevokeDeferred(leaseId, probe), LockLeases.Agent);
             }
 
+            // A lock still held goes back at the release that frees it after the quantum; a free one when it ends.
             var left = _quantumTicks - (Stopwatch.GetTimestamp() - _grantedAt);
-            return left > 0 ? TimeSpan.FromSeconds((double)left / Stopwatch.Frequency) : null;
+            if (left > 0)
+            {
+                _quantumTimer.Change(TimeSpan.FromSeconds((double)left / Stopwatch.Frequency), Timeout.InfiniteTimeSpan);
+            }
         }
     }
 
     /// <summary>The quantum of a revoked lease ended: a free lock goes back now (a held one at its release).</summary>
-    public void OnDeadline(long leaseId)
+    private void OnQuantumEnd()
     {
         lock (_gate)
         {
-            if (leaseId == _leaseId && _revoked && _depth == 0)
+            if (_leaseId == 0 || !_revoked || _depth != 0)
             {
-                ReturnLease();
+                return;
             }
+
+            var left = _quantumTicks - (Stopwatch.GetTimestamp() - _grantedAt);
+            if (left > 0)
+            {
+                _quantumTimer.Change(TimeSpan.FromSeconds((double)left / Stopwatch.Frequency), Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            ReturnLease();
         }
     }
 
-    /// <summary>Gives back a lease nobody used for a linger period; <see langword="true"/> to check again later.</summary>
-    public bool OnLinger(long leaseId)
+    /// <summary>Gives back a lease nobody used during a linger period.</summary>
+    private void OnLinger()
     {
         lock (_gate)
         {
-            if (leaseId != _leaseId)
-            {
-                return false;
-            }
-
-            if (_depth == 0 && !_active)
+            if (_leaseId != 0 && _depth == 0 && !_active)
             {
                 ReturnLease();
-                return false;
             }
 
             _active = false;
-            return true;
         }
     }
 
@@ -303,8 +312,7 @@ internal sealed class LeasedLock
             _gone = true;
             if (_leaseId != 0)
             {
-                LockLeases.Leases.TryRemove(_leaseId, out _);
-                _leaseId = 0;
+                Returned();
             }
 
             foreach (var waiter in _waiters.ToList())
@@ -545,6 +553,8 @@ internal sealed class LeasedLock
 
     private void Returned()
     {
+        _lingerTimer.Change(Timeout.Infinite, Timeout.Infinite);
+        _quantumTimer.Change(Timeout.Infinite, Timeout.Infinite);
         LockLeases.Leases.TryRemove(_leaseId, out _);
         _returnedLeaseId = _leaseId;
         _leaseId = 0;

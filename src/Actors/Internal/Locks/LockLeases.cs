@@ -84,16 +84,11 @@ internal static class LockLeases
 
     internal sealed record WatchLock(LeasedLock Lock) : INoSerializationVerificationNeeded;
 
-    internal sealed record LingerTick(LeasedLock Lock, long LeaseId) : INoSerializationVerificationNeeded;
-
-    internal sealed record DeadlineTick(LeasedLock Lock, long LeaseId) : INoSerializationVerificationNeeded;
-
     /// <summary>
     /// Receives what lock actors send this process about leases (grants, revokes, queries, releases by other
-    /// processes) and runs the timers: the linger after which an unused lease goes back, and the end of the quantum
-    /// after which a revoked lease goes back.
+    /// processes) and watches the lock actors, so waits for a lock whose process is gone fail.
     /// </summary>
-    private sealed class LeaseAgent : ReceiveActor, IWithTimers
+    private sealed class LeaseAgent : ReceiveActor
     {
         private readonly Dictionary<IActorRef, LeasedLock> _watched = [];
 
@@ -101,9 +96,9 @@ internal static class LockLeases
         {
             Receive<LeaseGranted>(m =>
             {
-                if (Requests.TryRemove(m.CallId, out var l) && l.OnGranted(m.CallId, m.LeaseId, m.Abandoned))
+                if (Requests.TryRemove(m.CallId, out var l))
                 {
-                    Timers.StartSingleTimer((l, "linger"), new LingerTick(l, m.LeaseId), l.Linger);
+                    l.OnGranted(m.CallId, m.LeaseId, m.Abandoned);
                 }
             });
             Receive<LeaseDenied>(m =>
@@ -122,9 +117,9 @@ internal static class LockLeases
             });
             Receive<Revoke>(m =>
             {
-                if (Leases.TryGetValue(m.LeaseId, out var l) && l.OnRevoke(m.LeaseId, m.Probe) is { } left)
+                if (Leases.TryGetValue(m.LeaseId, out var l))
                 {
-                    Timers.StartSingleTimer((l, "deadline"), new DeadlineTick(l, m.LeaseId), left);
+                    l.OnRevoke(m.LeaseId, m.Probe);
                 }
             });
             Receive<QueryLease>(m =>
@@ -141,14 +136,6 @@ internal static class LockLeases
                     l.OnForeignRelease(m.RelayId, m.LeaseId);
                 }
             });
-            Receive<LingerTick>(m =>
-            {
-                if (m.Lock.OnLinger(m.LeaseId))
-                {
-                    Timers.StartSingleTimer((m.Lock, "linger"), m, m.Lock.Linger);
-                }
-            });
-            Receive<DeadlineTick>(m => m.Lock.OnDeadline(m.LeaseId));
             Receive<WatchLock>(m =>
             {
                 _watched[m.Lock.Target] = m.Lock;
@@ -171,7 +158,5 @@ internal static class LockLeases
                 }
             });
         }
-
-        public ITimerScheduler Timers { get; set; } = null!;
     }
 }
