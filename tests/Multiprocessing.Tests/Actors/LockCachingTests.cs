@@ -91,6 +91,25 @@ public sealed class LockCachingTests : IDisposable
     }
 
     [Fact]
+    public void Threads_of_two_children_mixing_blocking_timed_and_non_blocking_acquires_keep_mutual_exclusion_L01_L02_L03()
+    {
+        // Three threads per child; each success increments the shared file and is counted by its child. Timeouts,
+        // refused tries and revokes interleave with local hand-offs; the file must still count every success.
+        var lk = new MpLock();
+        var counter = PathFor("counter");
+        File.WriteAllText(counter, "0");
+        var reports = Enumerable.Range(0, 2).Select(i => PathFor($"successes-{i}")).ToList();
+
+        var children = reports.Select(r => Start(new Process(CachingTargets.MixedThreads, [lk, counter, r]))).ToList();
+        children.ForEach(JoinOk);
+
+        var successes = reports.Sum(r => int.Parse(File.ReadAllText(r), CultureInfo.InvariantCulture));
+        Assert.True(successes > 0, "no acquire succeeded");
+        Assert.Equal(successes, int.Parse(File.ReadAllText(counter), CultureInfo.InvariantCulture));
+        Assert.False(lk.Locked());
+    }
+
+    [Fact]
     public void An_RLock_leased_by_a_child_is_reentrant_there_and_its_release_by_another_thread_raises_RL01_RL03()
     {
         var rlock = new MpRLock();
@@ -253,6 +272,37 @@ public static class CachingTargets
             File.WriteAllText(counter, (value + 1).ToString(CultureInfo.InvariantCulture));
             lk.Release();
         }
+    }
+
+    public static void MixedThreads(MpLock lk, string counter, string report)
+    {
+        var successes = 0;
+        var threads = Enumerable.Range(0, 3).Select(t => new Thread(() =>
+        {
+            var random = new Random((Environment.ProcessId * 31) + t);
+            for (var i = 0; i < 150; i++)
+            {
+                var acquired = (i % 3) switch
+                {
+                    0 => lk.Acquire(timeout: Bound),
+                    1 => lk.Acquire(block: false),
+                    _ => lk.Acquire(timeout: TimeSpan.FromMilliseconds(random.Next(1, 5))),
+                };
+                if (!acquired)
+                {
+                    continue;
+                }
+
+                var value = int.Parse(File.ReadAllText(counter), CultureInfo.InvariantCulture);
+                Thread.SpinWait(random.Next(100, 3000));
+                File.WriteAllText(counter, (value + 1).ToString(CultureInfo.InvariantCulture));
+                Interlocked.Increment(ref successes);
+                lk.Release();
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => Must(t.Join(Bound), "a thread finished"));
+        Write(report, successes.ToString(CultureInfo.InvariantCulture));
     }
 
     public static void IncrementValue(MpRLock rlock, ValueProxy<int> counter, int times)
