@@ -343,6 +343,25 @@ public sealed class LeaseLockActorTests : ActorTestKit
         Assert.Equal(id, (await other.ExpectMsgAsync<LeaseDenied>(Wait)).CallId);
     }
 
+    [Fact]
+    public async Task A_Lock_through_the_plain_protocol_is_released_by_any_process_and_an_extra_release_fails_L01_L05_L06()
+    {
+        // Processes with caching off call the actor for every operation.
+        var lk = NewLock(reentrant: false);
+        var owner = CreateTestProbe();
+        var other = CreateTestProbe();
+
+        Assert.True((await AcquireAsync(owner, lk, MainThread, Forever)).Value);
+        Assert.Equal(0, await ValueOfAsync(lk));
+        Assert.False((await AcquireAsync(owner, lk, MainThread, NoWait)).Value);
+        await ReleaseAsync(other, lk, 7);
+        Assert.Equal(1, await ValueOfAsync(lk));
+
+        Send(other, lk, i => new Release(i, 7));
+        Assert.IsType<SemaphoreFullException>((await other.ExpectMsgAsync<Failed>(Wait)).Error.ToException("test"));
+        Assert.True((await LeaseAsync(other, lk)).LeaseId != 0);
+    }
+
     private IActorRef NewLock(bool reentrant) => Sys.ActorOf(LeaseLockActor.Props(reentrant));
 
     private static Task<LeaseGranted> LeaseAsync(TestProbe holder, IActorRef target) =>
