@@ -274,6 +274,14 @@ internal sealed class LeaseLockActor : ReceiveActor, IWithTimers
         _revokeSent = false;
         Watch(holder);
         holder.Tell(new LeaseGranted(callId, _leaseId, TakeAbandoned()));
+
+        // Other requests of the same process (one that does not wait, one that does) are answered with this lease.
+        foreach (var same in _waiters.All.Where(w => Equals(w.Caller, holder) && ((Wanted)w.Payload!).Lease).ToList())
+        {
+            _waiters.Remove(same.Key);
+            Timers.Cancel(same.Key);
+            holder.Tell(new LeaseGranted(same.CallId, _leaseId, false));
+        }
     }
 
     /// <summary>A lease id no earlier lease of this lock had (so a late message about an old lease is recognised).</summary>

@@ -193,6 +193,26 @@ public sealed class LeaseLockActorTests : ActorTestKit
     }
 
     [Fact]
+    public async Task Two_waiting_requests_of_one_process_are_both_answered_with_the_lease_it_gets_and_it_is_not_revoked()
+    {
+        var lk = NewLock(reentrant: false);
+        var holder = CreateTestProbe();
+        var lease = await LeaseAsync(holder, lk);
+        var other = CreateTestProbe();
+        var trying = Send(other, lk, i => new LeaseRequest(i, NoWait));
+        var waiting = Send(other, lk, i => new LeaseRequest(i, Forever));
+        Assert.NotEqual(0, (await holder.ExpectMsgAsync<Revoke>(Wait)).Probe);
+
+        holder.Send(lk, new ReturnLease(0, lease.LeaseId, false));
+
+        var first = await other.ExpectMsgAsync<LeaseGranted>(Wait);
+        var second = await other.ExpectMsgAsync<LeaseGranted>(Wait);
+        Assert.Equal((trying, waiting), (first.CallId, second.CallId));
+        Assert.Equal(first.LeaseId, second.LeaseId);
+        await other.ExpectNoMsgAsync(Quiet);
+    }
+
+    [Fact]
     public async Task Release_of_a_leased_Lock_by_another_process_is_relayed_to_the_holder_L05_L06()
     {
         var lk = NewLock(reentrant: false);
