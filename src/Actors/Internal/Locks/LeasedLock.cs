@@ -50,7 +50,7 @@ internal sealed class LeasedLock
     {
         Target = target;
         Reentrant = reentrant;
-        _linger = settings.LeaseLinger > TimeSpan.Zero ? settings.LeaseLinger : TimeSpan.FromMilliseconds(1);
+        _linger = settings.LeaseLinger;
         _quantumTicks = (long)(settings.LeaseQuantum.TotalSeconds * Stopwatch.Frequency);
         _lingerTimer = new Timer(static state => ((LeasedLock)state!).OnLinger(), this, Timeout.Infinite, Timeout.Infinite);
         _quantumTimer = new Timer(static state => ((LeasedLock)state!).OnQuantumEnd(), this, Timeout.Infinite, Timeout.Infinite);

@@ -14,7 +14,14 @@ internal sealed record LockSettings(bool Cache, TimeSpan LeaseLinger, TimeSpan L
     {
         var section = config.GetConfig("multiprocessing.locks")
             ?? throw new InvalidOperationException("The configuration has no multiprocessing.locks section.");
-        return new LockSettings(section.GetBoolean("cache"), section.GetTimeSpan("lease-linger"), section.GetTimeSpan("lease-quantum"));
+        var linger = section.GetTimeSpan("lease-linger");
+        var quantum = section.GetTimeSpan("lease-quantum");
+        if (linger <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"multiprocessing.locks.lease-linger is {linger}; use a positive duration such as 5ms.");
+        }
+
+        return new LockSettings(section.GetBoolean("cache"), linger, quantum);
     }
 }
 

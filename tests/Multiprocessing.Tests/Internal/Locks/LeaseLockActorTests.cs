@@ -423,3 +423,37 @@ public sealed class LeaseRLockPlainProtocolTests : RLockActorTests
 
     protected override IActorRef NewRLock() => Sys.ActorOf(LeaseLockActor.Props(reentrant: true));
 }
+
+/// <summary>The <c>multiprocessing.locks</c> settings: defaults from reference.conf, and durations that make no sense refused.</summary>
+public sealed class LockSettingsTests
+{
+    [Fact]
+    public void Create_reads_the_defaults_of_reference_conf()
+    {
+        var settings = LockSettings.Create(Multiprocessing.Internal.Runtime.MultiprocessingRuntime.DefaultConfig());
+
+        Assert.True(settings.Cache);
+        Assert.Equal(TimeSpan.FromMilliseconds(5), settings.LeaseLinger);
+        Assert.Equal(TimeSpan.FromMilliseconds(2), settings.LeaseQuantum);
+    }
+
+    [Fact]
+    public void Create_refuses_a_linger_of_zero()
+    {
+        var config = Akka.Configuration.ConfigurationFactory.ParseString("multiprocessing.locks.lease-linger = 0ms")
+            .WithFallback(Multiprocessing.Internal.Runtime.MultiprocessingRuntime.DefaultConfig());
+
+        var error = Assert.Throws<ArgumentException>(() => LockSettings.Create(config));
+
+        Assert.Contains("lease-linger", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_reads_cache_off()
+    {
+        var config = Akka.Configuration.ConfigurationFactory.ParseString("multiprocessing.locks.cache = off")
+            .WithFallback(Multiprocessing.Internal.Runtime.MultiprocessingRuntime.DefaultConfig());
+
+        Assert.False(LockSettings.Create(config).Cache);
+    }
+}
