@@ -55,6 +55,31 @@ public sealed class LockCachingTests : IDisposable
     }
 
     [Fact]
+    public async Task At_exit_a_free_lock_lease_goes_back_and_its_return_is_acknowledged_while_a_held_one_stays_L09()
+    {
+        // What the process's shutdown runs for every lock: a held lock keeps its lease (its death is an abandonment).
+        var free = new MpLock();
+        var held = new MpLock();
+        var freeLease = LockLeases.For(((ISharedObject)free).Actor, reentrant: false)!;
+        var heldLease = LockLeases.For(((ISharedObject)held).Actor, reentrant: false)!;
+        Assert.True(free.Acquire(timeout: TestTimeout));
+        free.Release();
+        Assert.True(held.Acquire(timeout: TestTimeout));
+
+        var acknowledged = freeLease.ReturnAtExit();
+
+        Assert.NotNull(acknowledged);
+        Assert.IsType<CallProtocol.Done>(await acknowledged.WaitAsync(TestTimeout));
+        Assert.False(freeLease.TryLocalDepth(out _));
+        Assert.Null(heldLease.ReturnAtExit());
+        Assert.True(heldLease.TryLocalDepth(out var depth));
+        Assert.Equal(1, depth);
+        held.Release();
+        Assert.True(free.Acquire(block: false));
+        free.Release();
+    }
+
+    [Fact]
     public void Two_children_incrementing_a_file_under_a_Lock_lose_no_update_L01()
     {
         // Mutual exclusion across processes while the lease moves between them: each increment reads, pauses and
