@@ -68,10 +68,20 @@ internal static class LockLeases
         var system = MultiprocessingRuntime.System;
         var agent = system.ActorOf(Props.Create(() => new LeaseAgent()), "lock-leases");
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "return-lock-leases", ReturnAllAsync);
+
+        // A process may also end without shutting its actor system down phase by phase (a child that reported its
+        // outcome exits at once): exit handlers still run while the system is up. Leases already returned are skipped.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            if (!system.WhenTerminated.IsCompleted)
+            {
+                ReturnAllAsync().Wait(TimeSpan.FromSeconds(3));
+            }
+        };
         return agent;
     }
 
-    /// <summary>Gives back the leases of free locks and waits (briefly) until their actors have them.</summary>
+    /// <summary>Gives back the leases of free locks and waits (at most 2 s) until their actors have them.</summary>
     private static async Task<Akka.Done> ReturnAllAsync()
     {
         var returns = Locks.Values.Select(l => l.ReturnAtExit()).OfType<Task<IReply>>().ToList();
