@@ -57,7 +57,8 @@ public sealed class LockCachingTests : IDisposable
     [Fact]
     public async Task At_exit_a_free_lock_lease_goes_back_and_its_return_is_acknowledged_while_a_held_one_stays_L09()
     {
-        // What the process's shutdown runs for every lock: a held lock keeps its lease (its death is an abandonment).
+        // What the process's end runs for every lock it used: a free lock's lease goes back; a held lock keeps its lease
+        // (its death is an abandonment). Either way the acknowledgement comes after everything sent to the lock before.
         var free = new MpLock();
         var held = new MpLock();
         var freeLease = LockLeases.For(((ISharedObject)free).Actor, reentrant: false)!;
@@ -71,7 +72,9 @@ public sealed class LockCachingTests : IDisposable
         Assert.NotNull(acknowledged);
         Assert.IsType<CallProtocol.Done>(await acknowledged.WaitAsync(TestTimeout));
         Assert.False(freeLease.TryLocalDepth(out _));
-        Assert.Null(heldLease.ReturnAtExit());
+        var fence = heldLease.ReturnAtExit();
+        Assert.NotNull(fence);
+        Assert.IsType<CallProtocol.Done>(await fence.WaitAsync(TestTimeout));
         Assert.True(heldLease.TryLocalDepth(out var depth));
         Assert.Equal(1, depth);
         held.Release();

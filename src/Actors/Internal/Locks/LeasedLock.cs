@@ -44,6 +44,7 @@ internal sealed class LeasedLock
     private bool _cancelSent;
     private long _tryRequest;
     private bool _watching;
+    private bool _contacted;
     private bool _gone;
 
     public LeasedLock(IActorRef target, bool reentrant, LockSettings settings)
@@ -323,20 +324,29 @@ internal sealed class LeasedLock
         }
     }
 
-    /// <summary>At orderly exit: gives a free lock's lease back and returns the acknowledgement to wait for.</summary>
+    /// <summary>
+    /// When the process ends: gives a free lock's lease back, and returns the acknowledgement to wait for. The
+    /// acknowledgement also fences what this process sent the lock before (a lease its agent just gave back on a
+    /// revoke, answers to relayed calls): the process must not end while those are still on their way. A lock held
+    /// here keeps its lease; the process's death then releases it as abandoned.
+    /// </summary>
     public Task<IReply>? ReturnAtExit()
     {
         lock (_gate)
         {
-            if (_leaseId == 0 || _depth != 0 || _gone)
+            if (_gone || !_contacted)
             {
                 return null;
             }
 
-            var leaseId = _leaseId;
-            var abandoned = _pendingAbandoned;
+            var leaseId = _leaseId != 0 && _depth == 0 ? _leaseId : 0;
+            var abandoned = leaseId != 0 && _pendingAbandoned;
             var acknowledged = Caller.SendAsync(Target, id => new ReturnLease(id, leaseId, abandoned), $"{Kind} lease return", CancellationToken.None);
-            Returned();
+            if (leaseId != 0)
+            {
+                Returned();
+            }
+
             return acknowledged;
         }
     }
@@ -599,6 +609,7 @@ internal sealed class LeasedLock
     private long SendRequest(long timeoutMs)
     {
         var id = LockLeases.NextId();
+        _contacted = true;
         LockLeases.Requests[id] = this;
         Target.Tell(new LeaseRequest(id, timeoutMs), LockLeases.Agent);
         return id;

@@ -67,35 +67,14 @@ internal static class LockLeases
     {
         var system = MultiprocessingRuntime.System;
         var agent = system.ActorOf(Props.Create(() => new LeaseAgent()), "lock-leases");
-        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "return-lock-leases", ReturnAllAsync);
 
-        // A process may also end without shutting its actor system down phase by phase (a child that reported its
-        // outcome exits at once): exit handlers still run while the system is up. Leases already returned are skipped.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            if (!system.WhenTerminated.IsCompleted)
-            {
-                ReturnAllAsync().Wait(TimeSpan.FromSeconds(3));
-            }
-        };
+        // Handed back whichever way the process ends (coordinated shutdown, or a child's immediate exit).
+        ProcessEnd.Register("lock leases", ReturnAllAsync);
         return agent;
     }
 
-    /// <summary>Gives back the leases of free locks and waits (at most 2 s) until their actors have them.</summary>
-    private static async Task<Akka.Done> ReturnAllAsync()
-    {
-        var returns = Locks.Values.Select(l => l.ReturnAtExit()).OfType<Task<IReply>>().ToList();
-        try
-        {
-            await Task.WhenAll(returns).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // A lock actor that is gone or slow: its lease is released when this process is seen gone.
-        }
-
-        return Akka.Done.Instance;
-    }
+    /// <summary>Gives back the leases of free locks and completes once their actors have them.</summary>
+    private static Task ReturnAllAsync() => Task.WhenAll(Locks.Values.Select(l => l.ReturnAtExit()).OfType<Task<IReply>>());
 
     internal sealed record AgentAddressGone(Address Address) : INoSerializationVerificationNeeded;
 

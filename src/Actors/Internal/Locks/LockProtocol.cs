@@ -71,7 +71,8 @@ internal static class LockProtocol
 
     /// <summary>
     /// The holder gives the lease of a free lock back. <paramref name="Abandoned"/>: the abandoned flag it got with
-    /// the lease was not told to anyone yet. A non-zero <paramref name="CallId"/> is answered with <see cref="Done"/>.
+    /// the lease was not told to anyone yet. A non-zero <paramref name="CallId"/> is answered with <see cref="Done"/>
+    /// (with <paramref name="LeaseId"/> 0 only that: an ending process's fence behind its earlier messages).
     /// </summary>
     [MessagePackObject]
     public sealed record ReturnLease(
