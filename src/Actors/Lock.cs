@@ -9,16 +9,22 @@ namespace Multiprocessing;
 /// (L-05). If the process holding it dies, the lock is released and the next owner sees
 /// <see cref="SharedLock.Abandoned"/> (L-09 target). Use <c>mp.Lock</c>: <c>System.Threading.Lock</c> has the same name.
 /// </summary>
+/// <remarks>
+/// A process that uses the lock takes a lease on it and then acquires and releases locally until another process
+/// wants it (see <see cref="SharedLock"/>). A process killed within <c>multiprocessing.locks.lease-linger</c> (a few
+/// milliseconds) after its last release still holds the lease, so the next owner is told
+/// <see cref="SharedLock.Abandoned"/> although the lock was free.
+/// </remarks>
 public sealed class Lock : SharedLock, ISharedObject<Lock>
 {
     /// <summary>Creates an unlocked lock.</summary>
     public Lock()
-        : this(SharedObjects.Create(SemaphoreActor.Props(1, 1, isLock: true), "lock"))
+        : this(SharedObjects.Create(LeaseLockActor.Props(reentrant: false), "lock"))
     {
     }
 
     private Lock(IActorRef actor)
-        : base(actor, ownedByThread: false)
+        : base(actor, ownedByThread: false, leased: true)
     {
     }
 

@@ -11,15 +11,28 @@ namespace Multiprocessing;
 /// timeout rules, waiters served in arrival order, and <c>using (x.Hold())</c> for <c>with x:</c>. The objects
 /// travel to <see cref="Pool"/> tasks and <c>Process</c> children as arguments.
 /// </summary>
+/// <remarks>
+/// <see cref="Lock"/> and <see cref="RLock"/> are cached per process (<c>multiprocessing.locks.cache</c>): a process
+/// takes a lease on the lock with one round trip, and while no other process wants the lock, its threads acquire and
+/// release it locally. Another process's acquire revokes the lease: it comes back at the first release that frees the
+/// lock once the lease is <c>multiprocessing.locks.lease-quantum</c> old, so a contended lock changes process at most
+/// about once per quantum (its threads keep arrival order among themselves; across processes the waiting process is
+/// served next). Mutual exclusion, timeouts and queries (<c>Locked()</c>) stay exact. A process that holds the lease
+/// of a free lock gives it back after <c>multiprocessing.locks.lease-linger</c> without use, and at orderly exit; a
+/// process killed within that time after its last release is reported to the next owner as
+/// <see cref="Abandoned"/>, as if it had died holding the lock.
+/// </remarks>
 public abstract class SharedLock : ISharedObject
 {
     private readonly IActorRef _actor;
     private readonly bool _ownedByThread;
+    private readonly LeasedLock? _leased;
 
-    private protected SharedLock(IActorRef actor, bool ownedByThread)
+    private protected SharedLock(IActorRef actor, bool ownedByThread, bool leased = false)
     {
         _actor = actor;
         _ownedByThread = ownedByThread;
+        _leased = leased ? LockLeases.For(actor, reentrant: ownedByThread) : null;
     }
 
     IActorRef ISharedObject.Actor => _actor;
@@ -77,6 +90,11 @@ public abstract class SharedLock : ISharedObject
     /// <summary>The actor's value: a semaphore's count, 1 for a free Lock and 0 for a held one, an RLock's depth.</summary>
     private protected long Value()
     {
+        if (_leased is not null && _leased.TryLocalDepth(out var depth))
+        {
+            return _ownedByThread ? depth : (depth > 0 ? 0 : 1);
+        }
+
         var reply = Caller.Check(
             Caller.Call(_actor, id => new LockProtocol.GetValue(id), $"{GetType().Name}.GetValue"), SharedObjects.Origin(_actor));
         return ((Number)reply).Value;
@@ -87,15 +105,42 @@ public abstract class SharedLock : ISharedObject
     private bool AcquireAs(long owner, bool block, TimeSpan? timeout)
     {
         var timeoutMs = SharedObjects.TimeoutMs(block, timeout);
+        if (_leased is not null)
+        {
+            var (acquired, abandoned) = _leased.Acquire(owner, timeoutMs);
+            return Took(acquired, abandoned);
+        }
+
         return Granted(Caller.Call(_actor, id => new LockProtocol.Acquire(id, owner, timeoutMs), $"{GetType().Name}.Acquire"));
     }
 
-    private void ReleaseAs(long owner) =>
+    private void ReleaseAs(long owner)
+    {
+        if (_leased is not null)
+        {
+            if (Caller.HasPendingWrites)
+            {
+                Caller.DrainWrites();
+            }
+
+            if (_leased.TryRelease(owner))
+            {
+                return;
+            }
+        }
+
         Caller.Check(Caller.Call(_actor, id => new LockProtocol.Release(id, owner), $"{GetType().Name}.Release"), SharedObjects.Origin(_actor));
+    }
 
     private async Task<bool> AcquireAsync(long owner, bool block, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         var timeoutMs = SharedObjects.TimeoutMs(block, timeout);
+        if (_leased is not null)
+        {
+            var (acquired, abandoned) = await _leased.AcquireAsync(owner, timeoutMs, cancellationToken).ConfigureAwait(false);
+            return Took(acquired, abandoned);
+        }
+
         return Granted(await Caller.CallAsync(
                 _actor, id => new LockProtocol.Acquire(id, owner, timeoutMs), $"{GetType().Name}.Acquire", cancellationToken)
             .ConfigureAwait(false));
@@ -104,17 +149,33 @@ public abstract class SharedLock : ISharedObject
     private bool Granted(IReply reply)
     {
         var flag = (Flag)Caller.Check(reply, SharedObjects.Origin(_actor));
-        if (flag.Value)
-        {
-            Abandoned = flag.Abandoned;
-        }
-
-        return flag.Value;
+        return Took(flag.Value, flag.Abandoned);
     }
 
-    private async Task ReleaseAsync(long owner) =>
+    private bool Took(bool acquired, bool abandoned)
+    {
+        if (acquired)
+        {
+            Abandoned = abandoned;
+        }
+
+        return acquired;
+    }
+
+    private async Task ReleaseAsync(long owner)
+    {
+        if (_leased is not null)
+        {
+            await Caller.DrainWritesAsync().ConfigureAwait(false);
+            if (_leased.TryRelease(owner))
+            {
+                return;
+            }
+        }
+
         Caller.Check(
             await Caller.CallAsync(_actor, id => new LockProtocol.Release(id, owner), $"{GetType().Name}.Release", CancellationToken.None)
                 .ConfigureAwait(false),
             SharedObjects.Origin(_actor));
+    }
 }

@@ -86,8 +86,8 @@ internal sealed class ManagerActor : ReceiveActor
         ContainerKinds.List => ListActor.Props(fixedLength: false, args),
         ContainerKinds.Array => ListActor.Props(fixedLength: true, args),
         ContainerKinds.Value => ValueActor.Props(args[0]),
-        ContainerKinds.Lock => SemaphoreActor.Props(1, 1, isLock: true),
-        ContainerKinds.RLock => RLockActor.Props(),
+        ContainerKinds.Lock => LeaseLockActor.Props(reentrant: false),
+        ContainerKinds.RLock => LeaseLockActor.Props(reentrant: true),
         ContainerKinds.Semaphore => SemaphoreActor.Props(MessagePackSerializer.Deserialize<int>(args[0]), null, isLock: false),
         ContainerKinds.BoundedSemaphore => SemaphoreActor.Props(
             MessagePackSerializer.Deserialize<int>(args[0]), MessagePackSerializer.Deserialize<int>(args[0]), isLock: false),

@@ -25,6 +25,9 @@ internal static class Caller
     private static readonly ConcurrentDictionary<IActorRef, bool> Dead = new();
     private static readonly ConcurrentDictionary<Address, bool> GoneAddresses = new();
 
+    /// <summary>Whether writes of this process still wait for their acknowledgement (a racy read: exact for the calling thread's own writes).</summary>
+    public static bool HasPendingWrites => Writes.Count > 0;
+
     /// <summary>This process's reply actor: the identity of this process for shared objects (lock owners, consumers).</summary>
     public static IActorRef Self => ReplyActor.Value;
 
@@ -223,12 +226,15 @@ internal static class Caller
         Self.Tell(new AddressRevived(address));
     }
 
+    /// <summary>Whether <paramref name="target"/>'s process is known to be gone (its calls fail at once).</summary>
+    public static bool IsGone(IActorRef target) => Dead.ContainsKey(target) || GoneAddresses.ContainsKey(target.Path.Address);
+
     /// <summary>Turns a failure reply into its exception; returns other replies.</summary>
     public static IReply Check(IReply reply, string origin) =>
         reply is Failed failed ? throw failed.Error.ToException(origin) : reply;
 
     /// <summary>The error for a call whose object's process is gone: a manager's objects live under /user/manager.</summary>
-    private static RemoteObjectUnavailableException Unavailable(string what, IActorRef target)
+    public static RemoteObjectUnavailableException Unavailable(string what, IActorRef target)
     {
         var elements = target.Path.Elements;
         var inManager = elements.Count >= 2 && elements[0] == "user" && elements[1] == "manager";
@@ -303,6 +309,7 @@ internal static class Caller
             {
                 _gone.Add(gone.Address);
                 GoneAddresses[gone.Address] = true;
+                Locks.LockLeases.AddressGone(gone.Address);
                 foreach (var target in Calls.Values.Select(p => p.Target).Where(t => t.Path.Address.Equals(gone.Address)).Distinct().ToList())
                 {
                     FailCallsTo(target);

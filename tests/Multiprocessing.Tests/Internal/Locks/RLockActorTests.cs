@@ -14,7 +14,7 @@ namespace Multiprocessing.Tests.Internal.Locks;
 /// the <c>Thread</c> field of each request names the calling thread. Spec ids refer to
 /// /work/shared/spec/python-semantics.md (§1.12 RL-, §1.11 L-03, pain point 11).
 /// </summary>
-public sealed class RLockActorTests : ActorTestKit
+public class RLockActorTests : ActorTestKit
 {
     private const long MainThread = 1;
     private const long OtherThread = 2;
@@ -364,7 +364,8 @@ public sealed class RLockActorTests : ActorTestKit
 
     // ----- helpers -----
 
-    private IActorRef NewRLock() => Sys.ActorOf(RLockActor.Props());
+    /// <summary>The actor under test (a subclass runs the same tests on another RLock actor).</summary>
+    protected virtual IActorRef NewRLock() => Sys.ActorOf(RLockActor.Props());
 
     private static long Send(TestProbe caller, IActorRef target, long thread, long timeoutMs) =>
         Send(caller, target, id => new Acquire(id, thread, timeoutMs));
