@@ -19,16 +19,31 @@ namespace Multiprocessing;
 /// lock release, an event set, a join...), every pool task result and the end of the process first wait for those
 /// acknowledgements. So a producer can exit at any time without waiting for consumers (Q-12 target, pain point 9),
 /// nothing is lost, and a following <see cref="Get"/> in the same process sees the item (no Q-06 delay).
-/// <see cref="Qsize"/>, <see cref="Empty"/> and <see cref="Full"/> are exact snapshots on every platform (pain point 22).
+/// <see cref="Qsize"/>, <see cref="Empty"/> and <see cref="Full"/> are exact snapshots on every platform (pain point 22):
+/// <see cref="Qsize"/> counts the items put and not yet returned by a get, including those prefetched by a consumer.
 /// Items of one producer arrive in the order it put them; items of different producers interleave.
 /// </para>
 /// <para>
+/// Prefetch: a get of an unbounded queue may bring up to <c>multiprocessing.queues.prefetch</c> items that the queue
+/// already holds (never waiting to fill a batch: a lone consumer gets each item as soon as it is there). The first is
+/// returned; the others wait in the consumer's process for its next gets, which return them without a round trip.
+/// They stay leased in the queue, not gone: each get confirms its item to the queue before it returns it, and items no
+/// get has returned yet go back to the queue, ahead of later items and in their order, when another process would
+/// otherwise wait for an item or find the queue empty (the queue asks the holder for them; the holder keeps at most the
+/// older half), when <see cref="Close"/> is called on a queue object of the consuming process, when that process ends
+/// (normally, or killed: once its death is noticed, within about two seconds). So no consumer waits, and
+/// <see cref="GetNowait"/> raises <see cref="QueueEmptyException"/> only when no item is in the queue nor prefetched
+/// anywhere and not yet returned by a get; the one remaining window is an item on its way to another process as the
+/// answer to its own get, which belongs to that get. A bounded queue (maxsize &gt; 0) hands out one item per get, so
+/// maxsize, <see cref="Full"/> and a waiting <see cref="Put"/> keep their exact meaning.
+/// </para>
+/// <para>
 /// Consumers that die: a get still waiting when its process dies is dropped, so no item is sent to a dead process once
-/// its death is known. The consumer confirms each item to the queue as soon as it arrives, before <see cref="Get"/>
-/// returns. An item in flight to a consumer that dies at that instant (sent, not yet confirmed) goes back to the head
-/// of the queue when the death is noticed (within about two seconds) and the next get takes it: it is not lost. In the
-/// narrow case where the dying process's get had already returned the item but its confirmation had not left the
-/// process, that item is delivered a second time. Once confirmed the item belongs to the consumer, as in Python.
+/// its death is known. An item sent to a consumer that dies before its get returned it goes back to the head of the
+/// queue when the death is noticed and the next get takes it: it is not lost. In the narrow case where the dying
+/// process's get had already returned the item but its confirmation had not left the process, that item is delivered a
+/// second time. Once confirmed the item belongs to the consumer, as in Python: a killed consumer takes with it at most
+/// the items its gets returned.
 /// </para>
 /// <para>
 /// When the process that created the queue exits, calls from other processes raise
@@ -138,11 +153,16 @@ public class Queue<T> : ISharedObject<Queue<T>>
     /// <exception cref="InvalidOperationException">This queue object was closed.</exception>
     public T GetNowait() => Get(false);
 
-    /// <summary>The number of items in the queue: exact, a snapshot that other processes may change at once (pain point 22).</summary>
+    /// <summary>
+    /// The number of items put and not yet returned by a get: exact, a snapshot that other processes may change at once
+    /// (pain point 22). Items another consumer process prefetched and did not return yet count; the queue first asks
+    /// those processes which of them their gets returned (one message each way), so a consumer that returned an item
+    /// before telling this process so (through a lock, an event, another queue...) is never counted as still holding it.
+    /// </summary>
     /// <returns>The count.</returns>
     public int Qsize() => QueueClient.Qsize(_actor, $"{Kind}.Qsize");
 
-    /// <summary>Whether the queue holds no item (an exact snapshot).</summary>
+    /// <summary>Whether no item was put and not yet returned by a get (an exact snapshot, as <see cref="Qsize"/>).</summary>
     /// <returns><see langword="true"/> when empty.</returns>
     public bool Empty() => Qsize() == 0;
 
@@ -153,9 +173,14 @@ public class Queue<T> : ISharedObject<Queue<T>>
     /// <summary>
     /// Closes this queue object: it refuses further <see cref="Put"/> and <see cref="Get"/> with
     /// <see cref="InvalidOperationException"/> (Q-09). Other objects of the same queue, in this or other processes,
-    /// keep working, and items already put stay in the queue. Closing twice is allowed.
+    /// keep working, and items already put stay in the queue; items this process prefetched and no get returned go
+    /// back to it. Closing twice is allowed.
     /// </summary>
-    public void Close() => _closed = true;
+    public void Close()
+    {
+        _closed = true;
+        QueueClient.ReturnPrefetched(_actor);
+    }
 
     /// <summary>
     /// Python's <c>join_thread()</c>: returns at once after <see cref="Close"/>, since every put already reached the

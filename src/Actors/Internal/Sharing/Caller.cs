@@ -266,7 +266,14 @@ internal static class Caller
         {
             Receive<IReply>(reply =>
             {
-                if (Calls.TryRemove(reply.CallId, out var pending))
+                var claimed = Calls.TryRemove(reply.CallId, out var pending);
+                if (reply is Queues.QueueProtocol.Items items)
+                {
+                    // Prefetched items are filed before the get resumes, so a later Revoke sees them.
+                    Queues.PrefetchBuffer.Received(Sender, items, claimed);
+                }
+
+                if (claimed && pending is not null)
                 {
                     if (reply is Withdrawn)
                     {
@@ -288,6 +295,7 @@ internal static class Caller
                     }
                 }
             });
+            Receive<Queues.QueueProtocol.Revoke>(_ => Queues.PrefetchBuffer.Revoked(Sender));
             Receive<WatchTarget>(watch =>
             {
                 if (_gone.Contains(watch.Target.Path.Address))

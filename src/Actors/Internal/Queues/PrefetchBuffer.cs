@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Multiprocessing.Internal.Runtime;
+using Multiprocessing.Internal.Sharing;
+using static Multiprocessing.Internal.Queues.QueueProtocol;
+
+namespace Multiprocessing.Internal.Queues;
+
+/// <summary>
+/// The items this process prefetched from one queue and its program has not taken yet (see <see cref="QueueActor"/>).
+/// One per queue and process, shared by every queue object of that queue here: the queue leases items to a process,
+/// identified by its reply actor (<see cref="Caller.Self"/>). Answers arrive through the reply actor, which files the
+/// prefetched items here before the waiting get resumes, so a <see cref="Revoke"/> (handled by the same actor) always
+/// sees every item received before it.
+/// </summary>
+internal sealed class PrefetchBuffer
+{
+    private static readonly ConcurrentDictionary<IActorRef, PrefetchBuffer> Buffers = new();
+    private static int _hookInstalled;
+
+    private readonly IActorRef _queue;
+    private readonly LinkedList<(long Seq, byte[] Item)> _items = new();
+    private long _receivedUpTo;
+
+    private PrefetchBuffer(IActorRef queue) => _queue = queue;
+
+    /// <summary>The buffer of <paramref name="queue"/> in this process.</summary>
+    public static PrefetchBuffer For(IActorRef queue) =>
+        Buffers.TryGetValue(queue, out var buffer) ? buffer : Buffers.GetOrAdd(queue, Create);
+
+    /// <summary>
+    /// Files the answer to a get (on the reply actor, before the get resumes): the first item is the get's when
+    /// <paramref name="claimed"/>, the others wait here. An answer nobody waits for any more goes back at once.
+    /// </summary>
+    public static void Received(IActorRef queue, Items items, bool claimed)
+    {
+        var buffer = For(queue);
+        lock (buffer._items)
+        {
+            buffer._receivedUpTo = Math.Max(buffer._receivedUpTo, items.FirstSeq + items.Values.Length - 1);
+            for (var i = claimed ? 1 : 0; i < items.Values.Length; i++)
+            {
+                buffer._items.AddLast((items.FirstSeq + i, items.Values[i]));
+            }
+        }
+
+        if (!claimed)
+        {
+            buffer.Return(all: true);
+        }
+    }
+
+    /// <summary>The queue asks for items back (on the reply actor): the newer half goes back (at least one item).</summary>
+    public static void Revoked(IActorRef queue)
+    {
+        if (Buffers.TryGetValue(queue, out var buffer))
+        {
+            buffer.Return(all: false);
+        }
+        else
+        {
+            // Nothing was ever received from that queue here; the answer still ends its wait.
+            queue.Tell(new Return(0, [], []), Caller.Self);
+        }
+    }
+
+    /// <summary>Takes the oldest prefetched item, if any; the caller confirms it to the queue before returning it.</summary>
+    public bool TryTake(out long seq, out byte[] item)
+    {
+        lock (_items)
+        {
+            if (_items.First is { } first)
+            {
+                _items.RemoveFirst();
+                (seq, item) = first.Value;
+                return true;
+            }
+        }
+
+        seq = 0;
+        item = [];
+        return false;
+    }
+
+    /// <summary>
+    /// Gives items not taken yet back to the queue: all of them, or the newer half (the older ones stay, so this
+    /// process keeps its order); also tells the queue which of the items it received were taken.
+    /// </summary>
+    public void Return(bool all)
+    {
+        // Sent under the lock: two answers of this process reach the queue in the order they describe its state.
+        lock (_items)
+        {
+            var keep = all ? 0 : _items.Count / 2;
+            var kept = new long[keep];
+            var returned = new long[_items.Count - keep];
+            var i = 0;
+            for (var node = _items.First; node is not null;)
+            {
+                var next = node.Next;
+                if (i < keep)
+                {
+                    kept[i] = node.Value.Seq;
+                }
+                else
+                {
+                    returned[i - keep] = node.Value.Seq;
+                    _items.Remove(node);
+                }
+
+                i++;
+                node = next;
+            }
+
+            _queue.Tell(new Return(_receivedUpTo, returned, kept), Caller.Self);
+        }
+    }
+
+    /// <summary>Gives every item not taken back to the queue, if there are any (Close()).</summary>
+    public void ReturnAll()
+    {
+        bool any;
+        lock (_items)
+        {
+            any = _items.Count > 0;
+        }
+
+        if (any)
+        {
+            Return(all: true);
+        }
+    }
+
+    private static PrefetchBuffer Create(IActorRef queue)
+    {
+        // A process that ends normally gives its prefetched items back before it leaves (a killed one: see QueueActor).
+        if (Interlocked.Exchange(ref _hookInstalled, 1) == 0)
+        {
+            CoordinatedShutdown.Get(MultiprocessingRuntime.System).AddTask(
+                CoordinatedShutdown.PhaseBeforeServiceUnbind,
+                "return-prefetched-queue-items",
+                () =>
+                {
+                    foreach (var buffer in Buffers.Values)
+                    {
+                        buffer.ReturnAll();
+                    }
+
+                    return Task.FromResult(Akka.Done.Instance);
+                });
+        }
+
+        return new PrefetchBuffer(queue);
+    }
+}
