@@ -29,13 +29,18 @@ namespace Multiprocessing;
 /// returned; the others wait in the consumer's process for its next gets, which return them without a round trip.
 /// They stay leased in the queue, not gone: each get confirms its item to the queue before it returns it, and items no
 /// get has returned yet go back to the queue, ahead of later items and in their order, when another process would
-/// otherwise wait for an item or find the queue empty (the queue asks the holder for them; the holder keeps at most the
-/// older half), when <see cref="Close"/> is called on a queue object of the consuming process, when that process ends
-/// (normally, or killed: once its death is noticed, within about two seconds). So no consumer waits, and
+/// otherwise wait for an item or find the queue empty (the queue asks the holder for them: it gives back the older half,
+/// at least one item, and keeps the newer ones), when <see cref="Close"/> is called on a queue object of the consuming
+/// process, when that process ends (normally, or killed: once its death is noticed, within about two seconds). So no
+/// consumer waits while an item is prefetched elsewhere, and
 /// <see cref="GetNowait"/> raises <see cref="QueueEmptyException"/> only when no item is in the queue nor prefetched
 /// anywhere and not yet returned by a get; the one remaining window is an item on its way to another process as the
 /// answer to its own get, which belongs to that get. A bounded queue (maxsize &gt; 0) hands out one item per get, so
-/// maxsize, <see cref="Full"/> and a waiting <see cref="Put"/> keep their exact meaning.
+/// maxsize, <see cref="Full"/> and a waiting <see cref="Put"/> keep their exact meaning. With a single consumer every
+/// item comes in queue order. With several consumer processes, an item given back by one of them goes to the
+/// next get ahead of newer items, so a consumer can receive, after a producer's newer items, an older one that another
+/// consumer had prefetched and gave back; Python's consumers each see every producer's items in order. Set
+/// <c>multiprocessing.queues.prefetch = 1</c> where that order matters.
 /// </para>
 /// <para>
 /// Consumers that die: a get still waiting when its process dies is dropped, so no item is sent to a dead process once

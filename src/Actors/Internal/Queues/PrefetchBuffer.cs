@@ -15,7 +15,10 @@ namespace Multiprocessing.Internal.Queues;
 /// </summary>
 internal sealed class PrefetchBuffer
 {
-    private static readonly ConcurrentDictionary<IActorRef, PrefetchBuffer> Buffers = new();
+    // By the queue's full path: a reference resolved from a path (a queue object that travelled) has no uid, the
+    // sender of an answer has one, and the two are not equal as references.
+    private static readonly ConcurrentDictionary<string, PrefetchBuffer> Buffers = new();
+    private static readonly ConcurrentDictionary<IActorRef, PrefetchBuffer> ByReference = new();
     private static int _hookInstalled;
 
     private readonly IActorRef _queue;
@@ -26,7 +29,7 @@ internal sealed class PrefetchBuffer
 
     /// <summary>The buffer of <paramref name="queue"/> in this process.</summary>
     public static PrefetchBuffer For(IActorRef queue) =>
-        Buffers.TryGetValue(queue, out var buffer) ? buffer : Buffers.GetOrAdd(queue, Create);
+        ByReference.TryGetValue(queue, out var buffer) ? buffer : ByReference.GetOrAdd(queue, Buffers.GetOrAdd(Key(queue), _ => Create(queue)));
 
     /// <summary>
     /// Files the answer to a get (on the reply actor, before the get resumes): the first item is the get's when
@@ -50,10 +53,10 @@ internal sealed class PrefetchBuffer
         }
     }
 
-    /// <summary>The queue asks for items back (on the reply actor): the newer half goes back (at least one item).</summary>
+    /// <summary>The queue asks for items back (on the reply actor): the older half goes back (at least one item).</summary>
     public static void Revoked(IActorRef queue)
     {
-        if (Buffers.TryGetValue(queue, out var buffer))
+        if (Buffers.TryGetValue(Key(queue), out var buffer))
         {
             buffer.Return(all: false);
         }
@@ -83,8 +86,10 @@ internal sealed class PrefetchBuffer
     }
 
     /// <summary>
-    /// Gives items not taken yet back to the queue: all of them, or the newer half (the older ones stay, so this
-    /// process keeps its order); also tells the queue which of the items it received were taken.
+    /// Gives items not taken yet back to the queue: all of them, or the older half (at least one). The asking consumer
+    /// then receives them in order, and this process keeps the newer ones, so while one consumer is busy elsewhere
+    /// and another takes what it gives back, both see each producer's items in order. Also tells the queue which of
+    /// the items it received were taken.
     /// </summary>
     public void Return(bool all)
     {
@@ -92,20 +97,21 @@ internal sealed class PrefetchBuffer
         lock (_items)
         {
             var keep = all ? 0 : _items.Count / 2;
+            var give = _items.Count - keep;
+            var returned = new long[give];
             var kept = new long[keep];
-            var returned = new long[_items.Count - keep];
             var i = 0;
             for (var node = _items.First; node is not null;)
             {
                 var next = node.Next;
-                if (i < keep)
+                if (i < give)
                 {
-                    kept[i] = node.Value.Seq;
+                    returned[i] = node.Value.Seq;
+                    _items.Remove(node);
                 }
                 else
                 {
-                    returned[i - keep] = node.Value.Seq;
-                    _items.Remove(node);
+                    kept[i - give] = node.Value.Seq;
                 }
 
                 i++;
@@ -130,6 +136,9 @@ internal sealed class PrefetchBuffer
             Return(all: true);
         }
     }
+
+    private static string Key(IActorRef queue) =>
+        queue.Path.ToStringWithAddress(((ExtendedActorSystem)MultiprocessingRuntime.System).Provider.DefaultAddress);
 
     private static PrefetchBuffer Create(IActorRef queue)
     {

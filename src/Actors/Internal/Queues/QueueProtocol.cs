@@ -82,8 +82,8 @@ internal static class QueueProtocol
 
     /// <summary>
     /// From the queue to a consumer process holding prefetched items another caller needs (an item or an exact size):
-    /// give back those its program has not taken yet. The consumer keeps the older half and returns the rest (at least
-    /// one item when it holds any), so two busy consumers do not pass whole batches back and forth. Answered with
+    /// give back those its program has not taken yet. The consumer returns the older half (at least one item when it
+    /// holds any) and keeps the newer ones, so two busy consumers do not pass whole batches back and forth. Answered with
     /// <see cref="Return"/>.
     /// </summary>
     [MessagePackObject]

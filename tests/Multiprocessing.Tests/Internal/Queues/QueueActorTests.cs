@@ -558,17 +558,17 @@ public sealed class QueueActorTests : Akka.TestKit.Xunit2.TestKit
         await holder.ExpectMsgAsync<Revoke>(Wait);
         await waiter.ExpectNoMsgAsync(Quiet);
 
-        // The holder keeps item 2 (its older half) and gives back items 3 and 4, which the waiting get receives.
-        holder.Send(queue, new Return(batch.FirstSeq + 3, [batch.FirstSeq + 2, batch.FirstSeq + 3], [batch.FirstSeq + 1]));
+        // The holder gives back items 2 and 3 (its older half) and keeps item 4; the waiting get receives them.
+        holder.Send(queue, new Return(batch.FirstSeq + 3, [batch.FirstSeq + 1, batch.FirstSeq + 2], [batch.FirstSeq + 3]));
         var answer = await waiter.ExpectMsgAsync<Items>(Wait);
         Assert.Equal(20, answer.CallId);
-        Assert.Equal([Item(3), Item(4)], answer.Values);
+        Assert.Equal([Item(2), Item(3)], answer.Values);
         waiter.Send(queue, new Taken(answer.FirstSeq));
 
-        // Item 2 (kept by the holder) and item 4 (prefetched by the waiter) are not returned by a get yet.
+        // Item 4 (kept by the holder) and item 3 (prefetched by the waiter) are not returned by a get yet.
         var size = SizeAsync(waiter, queue);
         await holder.ExpectMsgAsync<Revoke>(Wait);
-        holder.Send(queue, new Return(batch.FirstSeq + 3, [], [batch.FirstSeq + 1]));
+        holder.Send(queue, new Return(batch.FirstSeq + 3, [], [batch.FirstSeq + 3]));
         Assert.Equal(2, await size);
     }
 
