@@ -13,14 +13,21 @@ namespace Multiprocessing.Tests.Actors;
 public sealed class QueuePrefetchTests : IDisposable
 {
     private readonly ChildProcesses _children = new();
+    private Manager? _manager;
 
-    public void Dispose() => _children.Dispose();
+    public void Dispose()
+    {
+        _children.Dispose();
+        _manager?.Dispose();
+    }
 
-    [Fact]
-    public void One_producer_process_and_one_consumer_receive_every_item_in_FIFO_order_Q05()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void One_producer_process_and_one_consumer_receive_every_item_in_FIFO_order_Q05(bool viaManager)
     {
         const int count = 3000;
-        var queue = new Multiprocessing.Queue<int>();
+        var queue = NewQueue(viaManager);
         var producer = _children.Start(Targets.PutRange, queue, 0, count);
         producer.Join(TestTimeout);
         Assert.Equal(0, producer.ExitCode);
@@ -64,11 +71,13 @@ public sealed class QueuePrefetchTests : IDisposable
         Assert.True(report.Empty());
     }
 
-    [Fact]
-    public void Items_prefetched_by_a_consumer_busy_elsewhere_are_given_back_to_another_consumer_Q03()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Items_prefetched_by_a_consumer_busy_elsewhere_are_given_back_to_another_consumer_Q03(bool viaManager)
     {
         const int count = 200;
-        var queue = new Multiprocessing.Queue<int>();
+        var queue = NewQueue(viaManager);
         var taken = new Multiprocessing.Queue<int>();
         for (var i = 0; i < count; i++)
         {
@@ -112,6 +121,18 @@ public sealed class QueuePrefetchTests : IDisposable
         Assert.Equal(0, held);
         Assert.Equal(Enumerable.Range(1, count - 1), received);
         Assert.True(queue.Empty());
+    }
+
+    /// <summary>A queue in this process, or one served by a manager process (M-49): the same queue actor serves both.</summary>
+    private Multiprocessing.Queue<int> NewQueue(bool viaManager)
+    {
+        if (!viaManager)
+        {
+            return new Multiprocessing.Queue<int>();
+        }
+
+        _manager ??= Manager.Start();
+        return _manager.Queue<int>();
     }
 
     /// <summary>Targets of the child processes: public static methods, found there by name.</summary>

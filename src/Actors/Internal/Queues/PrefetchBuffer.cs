@@ -35,9 +35,19 @@ internal sealed class PrefetchBuffer
     /// Files the answer to a get (on the reply actor, before the get resumes): the first item is the get's when
     /// <paramref name="claimed"/>, the others wait here. An answer nobody waits for any more goes back at once.
     /// </summary>
-    public static void Received(IActorRef queue, Items items, bool claimed)
+    /// <param name="queue">The reference the get was sent to (a manager's guard in front of the queue actor).</param>
+    /// <param name="from">The queue actor that answered; its <see cref="Revoke"/> requests will come from there.</param>
+    /// <param name="items">The answer.</param>
+    /// <param name="claimed">Whether a get still waited for the answer.</param>
+    public static void Received(IActorRef queue, IActorRef from, Items items, bool claimed)
     {
         var buffer = For(queue);
+        if (!Equals(queue, from) && !ByReference.ContainsKey(from))
+        {
+            Buffers.TryAdd(Key(from), buffer);
+            ByReference.TryAdd(from, buffer);
+        }
+
         lock (buffer._items)
         {
             buffer._receivedUpTo = Math.Max(buffer._receivedUpTo, items.FirstSeq + items.Values.Length - 1);

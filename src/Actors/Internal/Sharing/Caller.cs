@@ -270,7 +270,7 @@ internal static class Caller
                 if (reply is Queues.QueueProtocol.Items items)
                 {
                     // Prefetched items are filed before the get resumes, so a later Revoke sees them.
-                    Queues.PrefetchBuffer.Received(Sender, items, claimed);
+                    Queues.PrefetchBuffer.Received(pending?.Target ?? Sender, Sender, items, claimed);
                 }
 
                 if (claimed && pending is not null)
