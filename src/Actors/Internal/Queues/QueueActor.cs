@@ -48,13 +48,14 @@ internal sealed class QueueActor : ReceiveActor, IWithTimers
 
     /// <summary>
     /// Creates the queue; <paramref name="maxsize"/> zero or negative means unbounded. The size bound of one
-    /// batch comes from this actor system's multiprocessing.queues.prefetch-max-bytes.
+    /// batch comes from this actor system's multiprocessing.queues.batch-max-bytes.
     /// </summary>
     public QueueActor(long maxsize)
     {
         _maxsize = maxsize;
-        _batchBytes = QueueSettings.Create(Context.System.Settings.Config).PrefetchMaxBytes;
+        _batchBytes = QueueSettings.Create(Context.System.Settings.Config).BatchMaxBytes;
         Receive<Put>(OnPut);
+        Receive<PutMany>(OnPutMany);
         Receive<Get>(OnGet);
         Receive<Taken>(OnTaken);
         Receive<Return>(OnReturn);
@@ -87,6 +88,24 @@ internal sealed class QueueActor : ReceiveActor, IWithTimers
         }
 
         Park(_putters, new Waiter(Sender, put.CallId, 0, put.Item), put.TimeoutMs);
+    }
+
+    private void OnPutMany(PutMany put)
+    {
+        if (_maxsize > 0)
+        {
+            Sender.Tell(new Failed(put.CallId, RemoteError.From(new InvalidOperationException(
+                $"Puts sent together need an unbounded queue; this one holds at most {_maxsize} items."))));
+            return;
+        }
+
+        foreach (var item in put.Items)
+        {
+            Add(item);
+        }
+
+        Sender.Tell(new Number(put.CallId, 0));
+        Pump();
     }
 
     private void OnGet(Get get)

@@ -27,10 +27,11 @@ internal static class QueueClient
     /// Puts an encoded item into an unbounded queue without waiting for the acknowledgement. Items of one process keep
     /// their order; every later call this process makes on any shared object first waits for these acknowledgements
     /// (<see cref="Caller.SendWrite"/>), as does the end of the process, so no item is lost and a program that uses
-    /// locks, events or joins around its queues cannot tell the difference.
+    /// locks, events or joins around its queues cannot tell the difference. Puts made while earlier ones are on their
+    /// way travel together (<see cref="PutBatcher"/>).
     /// </summary>
     public static void PutLater(IActorRef actor, byte[] item, string what) =>
-        Caller.SendWrite(actor, id => new Put(id, item, -1), what);
+        PutBatcher.Put(actor, item, what, Settings.Value);
 
     /// <summary>Puts an encoded item; completes once the queue actor holds it (pain point 9). Returns whether the queue is unbounded.</summary>
     public static async Task<bool> PutAsync(IActorRef actor, byte[] item, bool block, TimeSpan? timeout, string what, CancellationToken cancellationToken)

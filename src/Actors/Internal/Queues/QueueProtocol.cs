@@ -25,6 +25,7 @@ internal static class QueueProtocol
         (typeof(Items), "q8"),
         (typeof(Revoke), "q9"),
         (typeof(Return), "q10"),
+        (typeof(PutMany), "q11"),
     ];
 
     /// <summary>
@@ -35,6 +36,14 @@ internal static class QueueProtocol
     /// </summary>
     [MessagePackObject]
     public sealed record Put([property: Key(0)] long CallId, [property: Key(1)] byte[] Item, [property: Key(2)] long TimeoutMs) : IRequest;
+
+    /// <summary>
+    /// Add encoded items, in their order, to an unbounded queue (puts a producer sent together). Answered with
+    /// <see cref="Number"/> 0 once the queue holds them, or <see cref="Failed"/> from a bounded queue (whose puts wait
+    /// for room one by one).
+    /// </summary>
+    [MessagePackObject]
+    public sealed record PutMany([property: Key(0)] long CallId, [property: Key(1)] byte[][] Items) : IRequest;
 
     /// <summary>
     /// Take the oldest item, and with it up to <paramref name="Max"/> - 1 more that the queue already holds (an

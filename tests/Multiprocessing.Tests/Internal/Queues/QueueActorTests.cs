@@ -443,6 +443,44 @@ public sealed class QueueActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(0, await SizeAsync(consumer, queue));
     }
 
+    // ----- puts sent together -----
+
+    [Fact]
+    public async Task PutMany_adds_the_items_in_their_order_and_counts_each_for_Join_Q05_JQ01()
+    {
+        var queue = StartQueue();
+        var producer = CreateTestProbe();
+        var consumer = CreateTestProbe();
+        await PutAsync(producer, queue, 1, Item(1));
+
+        producer.Send(queue, new PutMany(2, [Item(2), Item(3), Item(4)]));
+
+        var ack = await producer.ExpectMsgAsync<Number>(Wait);
+        Assert.Equal(2, ack.CallId);
+        Assert.Equal(4, await SizeAsync(producer, queue));
+        for (var i = 1; i <= 4; i++)
+        {
+            Assert.Equal(Item(i), await GetAsync(consumer, queue, 10 + i));
+            consumer.Send(queue, new TaskDone(20 + i));
+            await consumer.ExpectMsgAsync<Done>(Wait);
+        }
+
+        consumer.Send(queue, new Join(30, 0));
+        Assert.True((await consumer.ExpectMsgAsync<Flag>(Wait)).Value);
+    }
+
+    [Fact]
+    public async Task PutMany_is_refused_by_a_bounded_queue_and_adds_nothing_Q02()
+    {
+        var queue = StartQueue(maxsize: 5);
+        var producer = CreateTestProbe();
+
+        producer.Send(queue, new PutMany(2, [Item(2), Item(3)]));
+
+        Assert.Equal(2, (await producer.ExpectMsgAsync<Failed>(Wait)).CallId);
+        Assert.Equal(0, await SizeAsync(producer, queue));
+    }
+
     // ----- prefetch: batches, leases, revocation -----
 
     [Fact]
