@@ -18,7 +18,9 @@ namespace Multiprocessing;
 /// Python the process keeps order and consistency for you: every later call it makes on any shared object (a get, a
 /// lock release, an event set, a join...), every pool task result and the end of the process first wait for those
 /// acknowledgements. So a producer can exit at any time without waiting for consumers (Q-12 target, pain point 9),
-/// nothing is lost, and a following <see cref="Get"/> in the same process sees the item (no Q-06 delay).
+/// nothing is lost, and a following <see cref="Get"/> in the same process sees the item (no Q-06 delay). Puts made
+/// while earlier ones are still on their way travel together in one message (<c>multiprocessing.queues.put-batch</c>);
+/// a lone put leaves at once.
 /// <see cref="Qsize"/>, <see cref="Empty"/> and <see cref="Full"/> are exact snapshots on every platform (pain point 22):
 /// <see cref="Qsize"/> counts the items put and not yet returned by a get, including those prefetched by a consumer.
 /// Items of one producer arrive in the order it put them; items of different producers interleave.

@@ -356,10 +356,13 @@ internal sealed class QueueActor : ReceiveActor, IWithTimers
         do
         {
             moved = false;
-            while (_items.Count > 0 && _getters.TakeFirst() is { } getter)
+            while (_items.Count > 0 && _getters.Count > 0)
             {
+                // Waiting getters share what arrived (a batch of puts), so none has to be asked to give items back.
+                var share = (_items.Count + _getters.Count - 1) / _getters.Count;
+                var getter = _getters.TakeFirst()!;
                 Timers.Cancel(getter.Key);
-                Hand(getter.Caller, getter.CallId, (int)getter.Payload!);
+                Hand(getter.Caller, getter.CallId, Math.Min((int)getter.Payload!, share));
                 moved = true;
             }
 

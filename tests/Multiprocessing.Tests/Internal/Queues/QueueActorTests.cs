@@ -518,6 +518,24 @@ public sealed class QueueActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task Waiting_getters_share_items_that_arrive_together()
+    {
+        var queue = StartQueue();
+        var first = CreateTestProbe();
+        var second = CreateTestProbe();
+        var producer = CreateTestProbe();
+        first.Send(queue, new Get(1, -1, 10));
+        await first.ExpectNoMsgAsync(Quiet);
+        second.Send(queue, new Get(2, -1, 10));
+        await second.ExpectNoMsgAsync(Quiet);
+
+        producer.Send(queue, new PutMany(3, [Item(1), Item(2), Item(3), Item(4), Item(5)]));
+
+        Assert.Equal([Item(1), Item(2), Item(3)], (await first.ExpectMsgAsync<Items>(Wait)).Values);
+        Assert.Equal([Item(4), Item(5)], (await second.ExpectMsgAsync<Items>(Wait)).Values);
+    }
+
+    [Fact]
     public async Task Get_of_a_bounded_queue_hands_out_one_item_whatever_Max_Q02()
     {
         var queue = StartQueue(maxsize: 3);
