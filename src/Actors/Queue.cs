@@ -135,7 +135,10 @@ public class Queue<T> : ISharedObject<Queue<T>>
     /// <param name="block">False: do not wait (the timeout is ignored), as Python's <c>get(False)</c>.</param>
     /// <param name="timeout">How long to wait; <see langword="null"/> waits forever; zero or negative does not wait.</param>
     /// <returns>The item.</returns>
-    /// <exception cref="QueueEmptyException">The queue stayed empty (at once, or for the whole timeout).</exception>
+    /// <exception cref="QueueEmptyException">
+    /// The queue stayed empty (at once, or for the whole timeout). Items other consumer processes prefetched and no get
+    /// returned yet do not count as empty: the queue asks for them first (see the remarks for the one remaining window).
+    /// </exception>
     /// <exception cref="TaskSerializationException">The item cannot be read as <typeparamref name="T"/>; it is consumed.</exception>
     /// <exception cref="InvalidOperationException">This queue object was closed .</exception>
     public T Get(bool block = true, TimeSpan? timeout = null) =>
@@ -156,7 +159,7 @@ public class Queue<T> : ISharedObject<Queue<T>>
 
     /// <summary>Takes an item without waiting (Python's <c>get_nowait</c>, Q-04).</summary>
     /// <returns>The item.</returns>
-    /// <exception cref="QueueEmptyException">The queue is empty.</exception>
+    /// <exception cref="QueueEmptyException">The queue is empty, and no other consumer process holds a prefetched item no get returned.</exception>
     /// <exception cref="InvalidOperationException">This queue object was closed.</exception>
     public T GetNowait() => Get(false);
 
@@ -190,19 +193,26 @@ public class Queue<T> : ISharedObject<Queue<T>>
     }
 
     /// <summary>
-    /// Python's <c>join_thread()</c>: returns at once after <see cref="Close"/>, since every put already reached the
-    /// queue and nothing is buffered in this process.
+    /// Python's <c>join_thread()</c>: after <see cref="Close"/>, waits until every put of this process has reached its
+    /// queue. Puts leave at once, or together with others while earlier ones are on their way, so this rarely
+    /// waits longer than one message between processes.
     /// </summary>
     /// <exception cref="InvalidOperationException">This queue object is not closed .</exception>
+    /// <exception cref="RemoteObjectUnavailableException">A queue this process put into is gone, with items on their way.</exception>
     public void JoinThread()
     {
         if (!_closed)
         {
             throw new InvalidOperationException("Queue is not closed: call Close() before JoinThread() (Q-10).");
         }
+
+        Caller.DrainWrites();
     }
 
-    /// <summary>Python's <c>cancel_join_thread()</c>: does nothing, since nothing is ever buffered in this process .</summary>
+    /// <summary>
+    /// Python's <c>cancel_join_thread()</c>: does nothing. Unlike Python, this process's puts still reach the
+    /// queue when it exits: the end of the process waits for them.
+    /// </summary>
     public void CancelJoinThread()
     {
     }
