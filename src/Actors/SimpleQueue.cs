@@ -8,9 +8,9 @@ namespace Multiprocessing;
 /// An unbounded FIFO queue shared by processes with only <see cref="Put"/>, <see cref="Get"/>, <see cref="Empty"/> and
 /// <see cref="Close"/> (Python's <c>multiprocessing.SimpleQueue</c>, SQ-01): no maxsize, no timeouts, no size. It lives
 /// as an actor in the process that created it and travels to <see cref="Process"/> children and <see cref="Pool"/>
-/// tasks as an argument. Items are encoded in the caller (SQ-02), one producer's items keep their order, and a
-/// consumer that dies is handled as for <see cref="Queue{T}"/>: its waiting get is dropped, and an item sent to it but
-/// not yet confirmed goes back to the head of the queue.
+/// tasks as an argument. Items are encoded in the caller (SQ-02), one producer's items keep their order, and a get may
+/// prefetch items as for <see cref="Queue{T}"/>. A consumer that dies is handled as for <see cref="Queue{T}"/>: its
+/// waiting get is dropped, and the items sent to it that no get returned go back to the queue.
 /// </summary>
 /// <typeparam name="T">The item type; items travel as MessagePack (contractless), like task arguments.</typeparam>
 public sealed class SimpleQueue<T> : ISharedObject<SimpleQueue<T>>
@@ -67,16 +67,23 @@ public sealed class SimpleQueue<T> : ISharedObject<SimpleQueue<T>>
             ? throw QueueClient.Closed()
             : QueueClient.GetAsync<T>(_actor, true, null, "SimpleQueue.Get", cancellationToken);
 
-    /// <summary>Whether the queue holds no item: exact, a snapshot that other processes may change at once.</summary>
+    /// <summary>
+    /// Whether no item was put and not yet returned by a get: exact (items prefetched by a consumer count as in the
+    /// queue, as for <see cref="Queue{T}.Qsize"/>), a snapshot that other processes may change at once.
+    /// </summary>
     /// <returns><see langword="true"/> when empty.</returns>
     public bool Empty() => QueueClient.Qsize(_actor, "SimpleQueue.Empty") == 0;
 
     /// <summary>
     /// Closes this queue object: it refuses further <see cref="Put"/> and <see cref="Get"/> with
-    /// <see cref="InvalidOperationException"/> (SQ-03). Other objects of the same queue keep working. Closing twice is
-    /// allowed.
+    /// <see cref="InvalidOperationException"/> (SQ-03). Other objects of the same queue keep working; items this process
+    /// prefetched and no get returned go back to the queue. Closing twice is allowed.
     /// </summary>
-    public void Close() => _closed = true;
+    public void Close()
+    {
+        _closed = true;
+        QueueClient.ReturnPrefetched(_actor);
+    }
 
     static SimpleQueue<T> ISharedObject<SimpleQueue<T>>.Attach(IActorRef actor) => new(actor);
 }

@@ -80,12 +80,23 @@ internal static class Caller
     }
 
     /// <summary>
-    /// Sends a write whose acknowledgement nobody waits for now (a put into an unbounded queue). The next call of this
-    /// process on any object, and the end of a child process, first wait for all such acknowledgements and raise the
-    /// first failure among them: release consistency, so programs that synchronize through the library see every
-    /// earlier write. At most <see cref="MaxPendingWrites"/> are outstanding; beyond that the oldest is awaited.
+    /// Sends a write whose acknowledgement nobody waits for now (an operation on a manager container). The next call
+    /// of this process on any object, and the end of a child process, first wait for all such acknowledgements and
+    /// raise the first failure among them: release consistency, so programs that synchronize through the library see
+    /// every earlier write. At most <see cref="MaxPendingWrites"/> are outstanding; beyond that the oldest is awaited.
     /// </summary>
-    public static void SendWrite(IActorRef target, Func<long, IRequest> request, string what)
+    /// <returns>The acknowledgement.</returns>
+    public static Task<IReply> SendWrite(IActorRef target, Func<long, IRequest> request, string what)
+    {
+        PrepareWrite(target, what);
+        return PostWrite(target, request, what);
+    }
+
+    /// <summary>
+    /// The waits a write to <paramref name="target"/> needs before it may be sent (see <see cref="SendWrite"/>); may
+    /// block, so callers hold no lock. Raises the failure of an earlier write, or the target's death.
+    /// </summary>
+    public static void PrepareWrite(IActorRef target, string what)
     {
         // A write to an object known to be gone fails at once, and a failure of an earlier write is raised now.
         if (Dead.ContainsKey(target) || GoneAddresses.ContainsKey(target.Path.Address))
@@ -104,7 +115,6 @@ internal static class Caller
         lock (Writes)
         {
             otherTarget = Writes.Count > 0 && !Equals(_lastWriteTarget, target);
-            _lastWriteTarget = target;
         }
 
         if (otherTarget)
@@ -118,24 +128,56 @@ internal static class Caller
             proof.GetAwaiter().GetResult();
         }
 
-        var (_, pending) = Send(target, request, what, Self);
-        pending.IsWrite = true;
         int count;
         lock (Writes)
         {
-            Writes.Enqueue(pending.Completion.Task);
             count = Writes.Count;
         }
 
-        if (count > MaxPendingWrites)
+        if (count >= MaxPendingWrites)
         {
             DrainWrites(count - (MaxPendingWrites / 2));
         }
     }
 
+    /// <summary>
+    /// Sends a write at once, waiting for nothing (<see cref="PrepareWrite"/> did, or the write continues writes to the
+    /// same object that did); its acknowledgement joins those the next call waits for.
+    /// </summary>
+    /// <returns>The acknowledgement.</returns>
+    public static Task<IReply> PostWrite(IActorRef target, Func<long, IRequest> request, string what)
+    {
+        Task<IReply> ack;
+        if (Dead.ContainsKey(target) || GoneAddresses.ContainsKey(target.Path.Address))
+        {
+            ack = Task.FromException<IReply>(Unavailable(what, target));
+            _writeFailed = true;
+        }
+        else
+        {
+            var (_, pending) = Send(target, request, what, Self);
+            pending.IsWrite = true;
+            ack = pending.Completion.Task;
+        }
+
+        lock (Writes)
+        {
+            Writes.Enqueue(ack);
+            _lastWriteTarget = target;
+        }
+
+        return ack;
+    }
+
     /// <summary>Waits for every outstanding write of this process; raises the first that failed.</summary>
     public static void DrainWrites(int limit = int.MaxValue)
     {
+        if (limit == int.MaxValue)
+        {
+            // Queue puts held to be sent together leave now, so they are among the writes waited for.
+            Queues.PutBatcher.FlushAll();
+        }
+
         Exception? first = null;
         for (var i = 0; i < limit; i++)
         {
@@ -178,6 +220,7 @@ internal static class Caller
     /// <summary>The awaitable twin of <see cref="DrainWrites"/>.</summary>
     public static Task DrainWritesAsync()
     {
+        Queues.PutBatcher.FlushAll();
         lock (Writes)
         {
             if (Writes.Count == 0)
@@ -272,7 +315,14 @@ internal static class Caller
         {
             Receive<IReply>(reply =>
             {
-                if (Calls.TryRemove(reply.CallId, out var pending))
+                var claimed = Calls.TryRemove(reply.CallId, out var pending);
+                if (reply is Queues.QueueProtocol.Items items)
+                {
+                    // Prefetched items are filed before the get resumes, so a later Revoke sees them.
+                    Queues.PrefetchBuffer.Received(pending?.Target ?? Sender, Sender, items, claimed);
+                }
+
+                if (claimed && pending is not null)
                 {
                     if (reply is Withdrawn)
                     {
@@ -294,6 +344,7 @@ internal static class Caller
                     }
                 }
             });
+            Receive<Queues.QueueProtocol.Revoke>(_ => Queues.PrefetchBuffer.Revoked(Sender));
             Receive<WatchTarget>(watch =>
             {
                 if (_gone.Contains(watch.Target.Path.Address))

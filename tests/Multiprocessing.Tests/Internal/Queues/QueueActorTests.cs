@@ -184,7 +184,7 @@ public sealed class QueueActorTests : Akka.TestKit.Xunit2.TestKit
         var queue = StartQueue();
         var probe = CreateTestProbe();
 
-        probe.Send(queue, new Get(7, 0));
+        probe.Send(queue, new Get(7, 0, 1));
 
         var flag = await probe.ExpectMsgAsync<Flag>(Wait);
         Assert.Equal(7, flag.CallId);
@@ -198,13 +198,13 @@ public sealed class QueueActorTests : Akka.TestKit.Xunit2.TestKit
         var consumer = CreateTestProbe();
         var producer = CreateTestProbe();
 
-        consumer.Send(queue, new Get(7, -1));
+        consumer.Send(queue, new Get(7, -1, 1));
         await consumer.ExpectNoMsgAsync(Quiet);
         await PutAsync(producer, queue, 1, Item(42));
 
-        var data = await consumer.ExpectMsgAsync<Data>(Wait);
-        Assert.Equal(7, data.CallId);
-        Assert.Equal(Item(42), data.Value);
+        var items = await consumer.ExpectMsgAsync<Items>(Wait);
+        Assert.Equal(7, items.CallId);
+        Assert.Equal([Item(42)], items.Values);
         Assert.Equal(0, await SizeAsync(producer, queue));
     }
 
@@ -215,7 +215,7 @@ public sealed class QueueActorTests : Akka.TestKit.Xunit2.TestKit
         var consumer = CreateTestProbe();
         var producer = CreateTestProbe();
 
-        consumer.Send(queue, new Get(7, 200));
+        consumer.Send(queue, new Get(7, 200, 1));
         var flag = await consumer.ExpectMsgAsync<Flag>(Wait);
         Assert.Equal(7, flag.CallId);
         Assert.False(flag.Value);
@@ -232,16 +232,16 @@ public sealed class QueueActorTests : Akka.TestKit.Xunit2.TestKit
         var first = CreateTestProbe();
         var second = CreateTestProbe();
         var producer = CreateTestProbe();
-        first.Send(queue, new Get(1, -1));
+        first.Send(queue, new Get(1, -1, 1));
         await first.ExpectNoMsgAsync(Quiet);
-        second.Send(queue, new Get(2, -1));
+        second.Send(queue, new Get(2, -1, 1));
         await second.ExpectNoMsgAsync(Quiet);
 
         await PutAsync(producer, queue, 10, Item(10));
         await PutAsync(producer, queue, 11, Item(11));
 
-        Assert.Equal(Item(10), (await first.ExpectMsgAsync<Data>(Wait)).Value);
-        Assert.Equal(Item(11), (await second.ExpectMsgAsync<Data>(Wait)).Value);
+        Assert.Equal([Item(10)], (await first.ExpectMsgAsync<Items>(Wait)).Values);
+        Assert.Equal([Item(11)], (await second.ExpectMsgAsync<Items>(Wait)).Values);
     }
 
     // ----- cancel -----
@@ -252,7 +252,7 @@ public sealed class QueueActorTests : Akka.TestKit.Xunit2.TestKit
         var queue = StartQueue();
         var consumer = CreateTestProbe();
         var producer = CreateTestProbe();
-        consumer.Send(queue, new Get(7, -1));
+        consumer.Send(queue, new Get(7, -1, 1));
         await consumer.ExpectNoMsgAsync(Quiet);
 
         consumer.Send(queue, new Cancel(7));
@@ -383,7 +383,7 @@ public sealed class QueueActorTests : Akka.TestKit.Xunit2.TestKit
         var dead = CreateTestProbe();
         var producer = CreateTestProbe();
         var consumer = CreateTestProbe();
-        dead.Send(queue, new Get(1, -1));
+        dead.Send(queue, new Get(1, -1, 1));
         await dead.ExpectNoMsgAsync(Quiet);
         await StopAsync(dead);
 
@@ -443,6 +443,297 @@ public sealed class QueueActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(0, await SizeAsync(consumer, queue));
     }
 
+    // ----- puts sent together -----
+
+    [Fact]
+    public async Task PutMany_adds_the_items_in_their_order_and_counts_each_for_Join_Q05_JQ01()
+    {
+        var queue = StartQueue();
+        var producer = CreateTestProbe();
+        var consumer = CreateTestProbe();
+        await PutAsync(producer, queue, 1, Item(1));
+
+        producer.Send(queue, new PutMany(2, [Item(2), Item(3), Item(4)]));
+
+        var ack = await producer.ExpectMsgAsync<Number>(Wait);
+        Assert.Equal(2, ack.CallId);
+        Assert.Equal(4, await SizeAsync(producer, queue));
+        for (var i = 1; i <= 4; i++)
+        {
+            Assert.Equal(Item(i), await GetAsync(consumer, queue, 10 + i));
+            consumer.Send(queue, new TaskDone(20 + i));
+            await consumer.ExpectMsgAsync<Done>(Wait);
+        }
+
+        consumer.Send(queue, new Join(30, 0));
+        Assert.True((await consumer.ExpectMsgAsync<Flag>(Wait)).Value);
+    }
+
+    [Fact]
+    public async Task PutMany_is_refused_by_a_bounded_queue_and_adds_nothing_Q02()
+    {
+        var queue = StartQueue(maxsize: 5);
+        var producer = CreateTestProbe();
+
+        producer.Send(queue, new PutMany(2, [Item(2), Item(3)]));
+
+        Assert.Equal(2, (await producer.ExpectMsgAsync<Failed>(Wait)).CallId);
+        Assert.Equal(0, await SizeAsync(producer, queue));
+    }
+
+    // ----- prefetch: batches, leases, revocation -----
+
+    [Fact]
+    public async Task Get_hands_out_up_to_Max_items_and_only_those_already_in_the_queue()
+    {
+        var queue = StartQueue();
+        var producer = CreateTestProbe();
+        var consumer = CreateTestProbe();
+        for (var i = 1; i <= 3; i++)
+        {
+            await PutAsync(producer, queue, i, Item(i));
+        }
+
+        var first = await FetchAsync(consumer, queue, 10, max: 10);
+        Assert.Equal([Item(1), Item(2), Item(3)], first.Values);
+        for (var seq = first.FirstSeq; seq < first.FirstSeq + 3; seq++)
+        {
+            consumer.Send(queue, new Taken(seq)); // as a client does: each get confirms the item it returns
+        }
+
+        // A lone consumer is never kept waiting for a batch to fill: one item put, one item handed out at once.
+        consumer.Send(queue, new Get(11, -1, 10));
+        await consumer.ExpectNoMsgAsync(Quiet);
+        await PutAsync(producer, queue, 4, Item(4));
+        var second = await consumer.ExpectMsgAsync<Items>(Wait);
+        Assert.Equal([Item(4)], second.Values);
+        Assert.Equal(first.FirstSeq + 3, second.FirstSeq);
+
+        for (var i = 5; i <= 9; i++)
+        {
+            await PutAsync(producer, queue, i, Item(i));
+        }
+
+        Assert.Equal([Item(5), Item(6)], (await FetchAsync(consumer, queue, 12, max: 2)).Values);
+    }
+
+    [Fact]
+    public async Task Waiting_getters_share_items_that_arrive_together()
+    {
+        var queue = StartQueue();
+        var first = CreateTestProbe();
+        var second = CreateTestProbe();
+        var producer = CreateTestProbe();
+        first.Send(queue, new Get(1, -1, 10));
+        await first.ExpectNoMsgAsync(Quiet);
+        second.Send(queue, new Get(2, -1, 10));
+        await second.ExpectNoMsgAsync(Quiet);
+
+        producer.Send(queue, new PutMany(3, [Item(1), Item(2), Item(3), Item(4), Item(5)]));
+
+        Assert.Equal([Item(1), Item(2), Item(3)], (await first.ExpectMsgAsync<Items>(Wait)).Values);
+        Assert.Equal([Item(4), Item(5)], (await second.ExpectMsgAsync<Items>(Wait)).Values);
+    }
+
+    [Fact]
+    public async Task Get_of_a_bounded_queue_hands_out_one_item_whatever_Max_Q02()
+    {
+        var queue = StartQueue(maxsize: 3);
+        var probe = CreateTestProbe();
+        for (var i = 1; i <= 3; i++)
+        {
+            await PutAsync(probe, queue, i, Item(i));
+        }
+
+        Assert.Equal([Item(1)], (await FetchAsync(probe, queue, 10, max: 10)).Values);
+        Assert.False(await FullAsync(probe, queue));
+    }
+
+    [Fact]
+    public async Task Prefetched_items_count_in_the_size_until_the_consumer_confirms_them_pain_point_22()
+    {
+        var queue = StartQueue();
+        var probe = CreateTestProbe();
+        for (var i = 1; i <= 3; i++)
+        {
+            await PutAsync(probe, queue, i, Item(i));
+        }
+
+        var batch = await FetchAsync(probe, queue, 10, max: 3);
+        probe.Send(queue, new Taken(batch.FirstSeq));
+
+        // The first item is the get's answer; the two others wait in the consumer's process, not yet returned by a get.
+        Assert.Equal(2, await SizeAsync(probe, queue));
+        probe.Send(queue, new Taken(batch.FirstSeq + 1));
+        Assert.Equal(1, await SizeAsync(probe, queue));
+        probe.Send(queue, new Taken(batch.FirstSeq + 2));
+        Assert.Equal(0, await SizeAsync(probe, queue));
+    }
+
+    [Fact]
+    public async Task Items_leased_to_a_consumer_that_dies_go_back_to_the_head_of_the_queue_in_their_order()
+    {
+        var queue = StartQueue();
+        var dying = CreateTestProbe();
+        var consumer = CreateTestProbe();
+        for (var i = 1; i <= 5; i++)
+        {
+            await PutAsync(consumer, queue, i, Item(i));
+        }
+
+        var batch = await FetchAsync(dying, queue, 10, max: 3);
+        Assert.Equal([Item(1), Item(2), Item(3)], batch.Values);
+        dying.Send(queue, new Taken(batch.FirstSeq)); // its get returned item 1; items 2 and 3 were only prefetched
+        await PutAsync(consumer, queue, 6, Item(6));
+
+        await StopAsync(dying);
+
+        for (var i = 2; i <= 6; i++)
+        {
+            Assert.Equal(Item(i), await GetAsync(consumer, queue, 100 + i));
+        }
+
+        Assert.Equal(0, await SizeAsync(consumer, queue));
+    }
+
+    [Fact]
+    public async Task Waiting_get_makes_the_queue_revoke_prefetched_items_from_another_consumer()
+    {
+        var queue = StartQueue();
+        var holder = CreateTestProbe();
+        var waiter = CreateTestProbe();
+        for (var i = 1; i <= 4; i++)
+        {
+            await PutAsync(holder, queue, i, Item(i));
+        }
+
+        var batch = await FetchAsync(holder, queue, 10, max: 4);
+        holder.Send(queue, new Taken(batch.FirstSeq));
+        waiter.Send(queue, new Get(20, -1, 4));
+
+        await holder.ExpectMsgAsync<Revoke>(Wait);
+        await waiter.ExpectNoMsgAsync(Quiet);
+
+        // The holder gives back items 2 and 3 (its older half) and keeps item 4; the waiting get receives them.
+        holder.Send(queue, new Return(batch.FirstSeq + 3, [batch.FirstSeq + 1, batch.FirstSeq + 2], [batch.FirstSeq + 3]));
+        var answer = await waiter.ExpectMsgAsync<Items>(Wait);
+        Assert.Equal(20, answer.CallId);
+        Assert.Equal([Item(2), Item(3)], answer.Values);
+        waiter.Send(queue, new Taken(answer.FirstSeq));
+
+        // Item 4 (kept by the holder) and item 3 (prefetched by the waiter) are not returned by a get yet.
+        var size = SizeAsync(waiter, queue);
+        await holder.ExpectMsgAsync<Revoke>(Wait);
+        holder.Send(queue, new Return(batch.FirstSeq + 3, [], [batch.FirstSeq + 3]));
+        Assert.Equal(2, await size);
+    }
+
+    [Fact]
+    public async Task Get_that_may_not_wait_takes_an_item_a_holder_gives_back_instead_of_answering_empty_Q03()
+    {
+        var queue = StartQueue();
+        var holder = CreateTestProbe();
+        var other = CreateTestProbe();
+        await PutAsync(holder, queue, 1, Item(1));
+        await PutAsync(holder, queue, 2, Item(2));
+        var batch = await FetchAsync(holder, queue, 10, max: 2);
+
+        other.Send(queue, new Get(20, 0, 2));
+        await holder.ExpectMsgAsync<Revoke>(Wait);
+        await other.ExpectNoMsgAsync(Quiet);
+        holder.Send(queue, new Return(batch.FirstSeq + 1, [batch.FirstSeq + 1], []));
+
+        var answer = await other.ExpectMsgAsync<Items>(Wait);
+        Assert.Equal(20, answer.CallId);
+        Assert.Equal([Item(2)], answer.Values);
+    }
+
+    [Fact]
+    public async Task Get_that_may_not_wait_answers_empty_once_the_holder_says_its_program_took_everything_Q03()
+    {
+        var queue = StartQueue();
+        var holder = CreateTestProbe();
+        var other = CreateTestProbe();
+        await PutAsync(holder, queue, 1, Item(1));
+        await PutAsync(holder, queue, 2, Item(2));
+        var batch = await FetchAsync(holder, queue, 10, max: 2);
+
+        other.Send(queue, new Get(20, 0, 2));
+        await holder.ExpectMsgAsync<Revoke>(Wait);
+        holder.Send(queue, new Return(batch.FirstSeq + 1, [], []));
+
+        var flag = await other.ExpectMsgAsync<Flag>(Wait);
+        Assert.Equal(20, flag.CallId);
+        Assert.False(flag.Value);
+        Assert.Equal(0, await SizeAsync(other, queue));
+    }
+
+    [Fact]
+    public async Task Size_asked_by_the_holder_itself_does_not_revoke_its_prefetched_items()
+    {
+        var queue = StartQueue();
+        var holder = CreateTestProbe();
+        for (var i = 1; i <= 3; i++)
+        {
+            await PutAsync(holder, queue, i, Item(i));
+        }
+
+        var batch = await FetchAsync(holder, queue, 10, max: 3);
+        holder.Send(queue, new Taken(batch.FirstSeq));
+
+        Assert.Equal(2, await SizeAsync(holder, queue));
+        await holder.ExpectNoMsgAsync(Quiet);
+    }
+
+    [Fact]
+    public async Task Items_returned_on_close_go_back_ahead_of_later_items_in_their_order_Q05()
+    {
+        var queue = StartQueue();
+        var holder = CreateTestProbe();
+        var consumer = CreateTestProbe();
+        for (var i = 1; i <= 4; i++)
+        {
+            await PutAsync(holder, queue, i, Item(i));
+        }
+
+        var batch = await FetchAsync(holder, queue, 10, max: 3);
+        holder.Send(queue, new Taken(batch.FirstSeq));
+        await PutAsync(holder, queue, 5, Item(5));
+
+        holder.Send(queue, new Return(batch.FirstSeq + 2, [batch.FirstSeq + 1, batch.FirstSeq + 2], []));
+
+        for (var i = 2; i <= 5; i++)
+        {
+            Assert.Equal(Item(i), await GetAsync(consumer, queue, 100 + i));
+        }
+    }
+
+    [Fact]
+    public async Task TaskDone_and_Join_count_prefetched_items_once_also_when_a_holder_dies_JQ01_JQ03()
+    {
+        var queue = StartQueue();
+        var dying = CreateTestProbe();
+        var worker = CreateTestProbe();
+        var joiner = CreateTestProbe();
+        await PutAsync(worker, queue, 1, Item(1));
+        await PutAsync(worker, queue, 2, Item(2));
+        await FetchAsync(dying, queue, 10, max: 2);
+        await StopAsync(dying);
+
+        joiner.Send(queue, new Join(50, -1));
+        await GetAsync(worker, queue, 3);
+        await GetAsync(worker, queue, 4);
+        worker.Send(queue, new TaskDone(5));
+        await worker.ExpectMsgAsync<Done>(Wait);
+        await joiner.ExpectNoMsgAsync(Quiet);
+        worker.Send(queue, new TaskDone(6));
+        await worker.ExpectMsgAsync<Done>(Wait);
+
+        Assert.True((await joiner.ExpectMsgAsync<Flag>(Wait)).Value);
+        worker.Send(queue, new TaskDone(7));
+        Assert.Equal(7, (await worker.ExpectMsgAsync<Failed>(Wait)).CallId); // JQ-02
+    }
+
     private static byte[] Item(int i) => [0xcd, (byte)(i >> 8), (byte)i];
 
     private IActorRef StartQueue(int maxsize = 0) => Sys.ActorOf(QueueActor.Props(maxsize));
@@ -459,15 +750,24 @@ public sealed class QueueActorTests : Akka.TestKit.Xunit2.TestKit
 
     private static async Task<byte[]> GetAsync(TestProbe probe, IActorRef queue, long callId, bool confirm = true)
     {
-        probe.Send(queue, new Get(callId, -1));
-        var data = await probe.ExpectMsgAsync<Data>(Wait);
-        Assert.Equal(callId, data.CallId);
+        probe.Send(queue, new Get(callId, -1, 1));
+        var items = await probe.ExpectMsgAsync<Items>(Wait);
+        Assert.Equal(callId, items.CallId);
+        Assert.Single(items.Values);
         if (confirm)
         {
-            probe.Send(queue, new Taken(callId));
+            probe.Send(queue, new Taken(items.FirstSeq));
         }
 
-        return data.Value;
+        return items.Values[0];
+    }
+
+    private static async Task<Items> FetchAsync(TestProbe probe, IActorRef queue, long callId, int max)
+    {
+        probe.Send(queue, new Get(callId, -1, max));
+        var items = await probe.ExpectMsgAsync<Items>(Wait);
+        Assert.Equal(callId, items.CallId);
+        return items;
     }
 
     private static async Task<long> SizeAsync(TestProbe probe, IActorRef queue)
