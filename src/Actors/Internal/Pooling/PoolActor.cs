@@ -202,18 +202,21 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
             }
 
             _jobs[job.Id] = job;
-            var key = job.Function.CacheKey;
-            if (!_functionIds.ContainsKey(key))
-            {
-                _functionIds[key] = _functionIds.Count + 1;
-            }
+        }
+
+        // Workers know each function by a small id, sent with its description only the first time.
+        var key = job.Function.CacheKey;
+        if (!_functionIds.TryGetValue(key, out var functionId))
+        {
+            functionId = _functionIds.Count + 1;
+            _functionIds[key] = functionId;
         }
 
         var limits = submit.Limits ?? ChunkLimits.None;
         Count(Telemetry.Submitted, job, submit.Chunks.Count);
         foreach (var chunk in submit.Chunks)
         {
-            _queue.AddLast(new QueuedChunk(job, chunk.Index, chunk.Args, limits));
+            _queue.AddLast(new QueuedChunk(job, functionId, chunk.Index, chunk.Args, limits));
         }
 
         Dispatch();
@@ -778,10 +781,9 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
                 (batch, bytes) = ([], 0);
             }
 
-            var functionId = _functionIds[chunk.Job.Function.CacheKey];
-            var spec = slot.KnownFunctions.Add(functionId) ? chunk.Job.Function : null;
+            var spec = slot.KnownFunctions.Add(chunk.FunctionId) ? chunk.Job.Function : null;
             var soft = chunk.Limits.Soft is { } s ? Math.Max(1L, (long)s.TotalMicroseconds) : 0L;
-            batch.Add(new ChunkTask(chunk.Job.Id, chunk.Index, functionId, spec, chunk.Args, soft, chunk.Limits.Hard is not null) { TraceParent = chunk.Job.TraceParent });
+            batch.Add(new ChunkTask(chunk.Job.Id, chunk.Index, chunk.FunctionId, spec, chunk.Args, soft, chunk.Limits.Hard is not null) { TraceParent = chunk.Job.TraceParent });
             batches[slot] = (batch, bytes + chunk.Args.Length);
             slot.InFlight[(chunk.Job.Id, chunk.Index)] = chunk;
             slot.Assigned++;
@@ -986,8 +988,11 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
         public HashSet<int> KnownFunctions { get; } = [];
     }
 
-    private sealed class QueuedChunk(IJob job, int index, byte[] args, ChunkLimits limits)
+    private sealed class QueuedChunk(IJob job, int functionId, int index, byte[] args, ChunkLimits limits)
     {
+        /// <summary>The id workers know the job's function by.</summary>
+        public int FunctionId { get; } = functionId;
+
         public ChunkLimits Limits { get; } = limits;
 
         public IJob Job { get; } = job;
