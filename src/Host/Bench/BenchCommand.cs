@@ -30,6 +30,11 @@ public static class BenchCommand
             Description = "Measure only the rows whose name contains one of these texts (e.g. --only queue --only rlock).",
             AllowMultipleArgumentsPerToken = true,
         };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "Library configuration for this run, key=value (as RuntimeConfig.Apply), e.g. --set multiprocessing.runtime.spare-processes=2.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command(
             "bench",
             "Measure pools, processes, queues, managers and locks against Python's multiprocessing workloads.");
@@ -37,11 +42,13 @@ public static class BenchCommand
         command.Options.Add(json);
         command.Options.Add(comparePython);
         command.Options.Add(only);
+        command.Options.Add(set);
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             parseResult.GetValue(quick),
             parseResult.GetValue(json),
             parseResult.GetValue(comparePython),
             Selection(parseResult.GetValue(only)),
+            parseResult.GetValue(set) ?? [],
             parseResult.InvocationConfiguration.Output,
             parseResult.InvocationConfiguration.Error,
             cancellationToken));
@@ -61,10 +68,31 @@ public static class BenchCommand
         bool json,
         bool comparePython,
         Func<string, bool> selected,
+        IReadOnlyList<string> settings,
         TextWriter output,
         TextWriter error,
         CancellationToken cancellationToken)
     {
+        foreach (var setting in settings)
+        {
+            var equals = setting.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                error.WriteLine($"--set {setting}: expected key=value, e.g. --set multiprocessing.runtime.spare-processes=2.");
+                return 2;
+            }
+
+            try
+            {
+                RuntimeConfig.Apply($"{setting[..equals].Trim()} = {setting[(equals + 1)..].Trim()}");
+            }
+            catch (Exception ex) when (ex is Akka.Configuration.ConfigurationException or InvalidOperationException or FormatException)
+            {
+                error.WriteLine($"--set {setting}: {ex.Message}");
+                return 2;
+            }
+        }
+
         // The library's Akka logger writes to Console.Out: while the workloads run that goes to stderr, so stdout
         // holds only the table or the JSON lines. (output was taken from Console.Out before this swap.)
         var console = Console.Out;

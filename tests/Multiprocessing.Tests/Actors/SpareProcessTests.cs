@@ -1,10 +1,11 @@
 using System.Globalization;
+using Multiprocessing.Internal.Processes;
 using Multiprocessing.Tests.TestSupport;
 
 namespace Multiprocessing.Tests.Actors;
 
 /// <summary>
-/// Warm spare processes (<c>multiprocessing.runtime.spare-processes</c>, 2 by default): after the first child, the
+/// Warm spare processes (<c>multiprocessing.runtime.spare-processes</c>, off by default, 2 here): after the first child, the
 /// main process keeps spares whose runtime is up; the next pool workers and <see cref="Process"/> children are spares
 /// told their role. A child must not be able to tell: it has its own name and parent (PR-16, PR-17), the parent's
 /// environment and working directory at its start (spawn semantics, §1.1), and its exit code.
@@ -15,7 +16,15 @@ public sealed class SpareProcessTests : IDisposable
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
     private readonly ChildProcesses _children = new();
 
-    public void Dispose() => _children.Dispose();
+    // Spares are off by default (multiprocessing.runtime.spare-processes = 0); these tests turn on two.
+    public SpareProcessTests() => SpareProcesses.TargetOverride = 2;
+
+    public void Dispose()
+    {
+        _children.Dispose();
+        SpareProcesses.TargetOverride = null;
+        SpareProcesses.Trim();
+    }
 
     [Fact]
     public void A_Process_child_started_after_the_first_is_a_warm_spare_with_its_own_identity_PR16_PR17()

@@ -45,6 +45,17 @@ public sealed class BenchTests
     }
 
     [Fact]
+    public async Task Set_without_key_and_value_is_refused_with_exit_code_2()
+    {
+        var error = new StringWriter();
+
+        var code = await MpCommand.RunAsync(["bench", "--set", "multiprocessing.runtime.spare-processes"], TextWriter.Null, error);
+
+        Assert.Equal(2, code);
+        Assert.Contains("expected key=value", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Ratio_of_the_speedup_is_ours_over_python()
     {
         Assert.Equal(1.5, BenchRow.RatioOf(1.8, 1.2, "x")!.Value, 10);

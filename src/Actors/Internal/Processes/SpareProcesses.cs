@@ -116,10 +116,32 @@ internal static class SpareProcesses
         });
     }
 
+    /// <summary>Replaces the configured number of spares (tests); <see langword="null"/> goes back to the configuration.</summary>
+    internal static int? TargetOverride { get; set; }
+
+    private static int Target => TargetOverride ?? MultiprocessingRuntime.Config.GetInt("multiprocessing.runtime.spare-processes", 0);
+
+    /// <summary>Stops the spares beyond the target (after the target was lowered).</summary>
+    internal static void Trim()
+    {
+        var target = Target;
+        List<Spare> extra;
+        lock (Gate)
+        {
+            extra = [.. Ready.Skip(Math.Max(0, target))];
+            Ready.RemoveRange(Math.Min(Ready.Count, Math.Max(0, target)), extra.Count);
+        }
+
+        foreach (var spare in extra)
+        {
+            spare.Child.CloseLifeline();
+        }
+    }
+
     /// <summary>Starts one spare if fewer than the configured number run; false when none was started.</summary>
     private static bool StartOne()
     {
-        var target = MultiprocessingRuntime.Config.GetInt("multiprocessing.runtime.spare-processes", 0);
+        var target = Target;
         lock (Gate)
         {
             if (_closed || Ready.Count >= target)
