@@ -53,7 +53,7 @@ public sealed class ManagerContainerTests(ManagerFixture fixture) : IClassFixtur
         Assert.Contains("missing", ex.Message, StringComparison.Ordinal);
         var remote = Assert.IsType<string>(ex.Data["RemoteStackTrace"]);
         Assert.Contains("KeyNotFoundException", remote, StringComparison.Ordinal);
-        Assert.Contains("DictActor", remote, StringComparison.Ordinal);
+        Assert.Contains("DictState", remote, StringComparison.Ordinal);
         Assert.Equal(1, dict["present"]);
     }
 

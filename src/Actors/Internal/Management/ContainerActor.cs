@@ -1,341 +1,207 @@
 using Akka.Actor;
-using MessagePack;
+using Akka.Event;
 using static Multiprocessing.Internal.Management.ManagerProtocol;
 using static Multiprocessing.Internal.Sharing.CallProtocol;
 
 namespace Multiprocessing.Internal.Management;
 
 /// <summary>
-/// Base of the manager's containers: one actor per shared object, so every call on one object is atomic and calls
-/// from one client run in order. Values are kept encoded, so what a client reads is always a copy (M-22, M-28).
+/// Base of the manager's shared objects: one actor per object, so every call on one object is atomic and calls from
+/// one client run in order.
 /// </summary>
 internal abstract class ContainerActor : ReceiveActor
 {
-    protected ContainerActor()
+    /// <summary>Runs <paramref name="method"/>; throws the referent's exception.</summary>
+    protected abstract IReply Handle(long callId, string method, byte[][] args);
+
+    /// <summary>The answer to <paramref name="invoke"/>: its result, or its failure with type and server stack.</summary>
+    protected IReply Answer(Invoke invoke)
+    {
+        try
+        {
+            var reply = Handle(invoke.CallId, invoke.Method, invoke.Args);
+            if (reply is Data data)
+            {
+                // A reply above the limit would be dropped by the transport and the caller would wait forever.
+                Serialization.MessageLimit.Check(data.Value.Length, $"The answer to {invoke.Method}", "Read it in parts (slices, single keys).");
+            }
+
+            return reply;
+        }
+        catch (Exception ex)
+        {
+            // M-23, pain point 13: the caller gets the same exception type, with this server's stack text.
+            return new Failed(invoke.CallId, RemoteError.From(ex));
+        }
+    }
+}
+
+/// <summary>
+/// A shared dict, list, Array, Namespace or Value, with read leases. A process that keeps reading the object asks
+/// for a lease and gets a copy of the state; it answers its reads from that copy. Before this actor applies a change
+/// sent by another process, it revokes every other copy and waits until each holder confirmed (or is gone), holding
+/// every other message meanwhile: so no read anywhere returns a value older than a change that completed before the
+/// read began, as when every read is a call.
+/// </summary>
+internal sealed class SharedContainerActor : ContainerActor, IWithUnboundedStash
+{
+    /// <summary>How long a change waits for holders that neither confirm nor are seen gone (the failure detector reports a dead process within seconds).</summary>
+    internal static readonly TimeSpan RevokeLimit = TimeSpan.FromSeconds(30);
+
+    private readonly string _kind;
+    private readonly ContainerState _state;
+    private readonly long _maxLeaseBytes;
+    private readonly Dictionary<IActorRef, long> _holders = [];
+    private readonly HashSet<IActorRef> _awaiting = [];
+    private readonly HashSet<IActorRef> _watched = [];
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private long _epoch;
+    private ICancelable? _overdue;
+
+    public SharedContainerActor(string kind, ContainerState state, long maxLeaseBytes)
+    {
+        _kind = kind;
+        _state = state;
+        _maxLeaseBytes = maxLeaseBytes;
+        Serving();
+    }
+
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>
+    /// The actor of a new object of <paramref name="kind"/> (a <see cref="ContainerKinds"/> name) made from its
+    /// creation arguments; leases of states above <paramref name="maxLeaseBytes"/> are declined.
+    /// </summary>
+    public static Props Props(string kind, byte[][] args, long maxLeaseBytes)
+    {
+        var state = ContainerState.Create(kind, args) ?? throw new NotSupportedException($"'{kind}' is not a shared container.");
+        return Akka.Actor.Props.Create(() => new SharedContainerActor(kind, state, maxLeaseBytes));
+    }
+
+    protected override IReply Handle(long callId, string method, byte[][] args) => _state.Handle(callId, method, args);
+
+    protected override void PostStop() => _overdue?.Cancel();
+
+    private void Serving()
     {
         Receive<Invoke>(invoke =>
         {
-            IReply reply;
-            try
+            if (!ContainerState.IsRead(_kind, invoke.Method) && Revoke(except: Sender))
             {
-                reply = Handle(invoke.CallId, invoke.Method, invoke.Args);
-                if (reply is Data data)
-                {
-                    // A reply above the limit would be dropped by the transport and the caller would wait forever.
-                    Serialization.MessageLimit.Check(data.Value.Length, $"The answer to {invoke.Method}", "Read it in parts (slices, single keys).");
-                }
-            }
-            catch (Exception ex)
-            {
-                // M-23, pain point 13: the caller gets the same exception type, with this server's stack text.
-                reply = new Failed(invoke.CallId, RemoteError.From(ex));
+                // Applied once every other copy is gone.
+                Stash.Stash();
+                return;
             }
 
-            Sender.Tell(reply);
+            Sender.Tell(Answer(invoke));
         });
+        Receive<ReadLease>(request => Sender.Tell(Grant(request.CallId)));
+        Receive<ReturnReadLease>(returned =>
+        {
+            _holders.Remove(Sender);
+            Sender.Tell(new Done(returned.CallId));
+        });
+        Receive<Terminated>(terminated => Forget(terminated.ActorRef));
+
+        // A confirmation from a holder that was already forgotten (gone, or gave the lease back).
+        Receive<ReadRevoked>(_ => { });
     }
 
-    protected abstract IReply Handle(long callId, string method, byte[][] args);
-
-    protected static NotSupportedException Unknown(string method, string type) =>
-        new($"The shared {type} has no method '{method}'.");
-
-    /// <summary>
-    /// Adds <c>args[at]</c> to an encoded number: integers stay integers, a 32-bit float stays 32-bit (so a later
-    /// compare-and-set with the same value matches), and when the client sent its type's range after the delta, a sum
-    /// outside it is refused with <see cref="OverflowException"/> and nothing is stored.
-    /// </summary>
-    protected static byte[] AddNumber(byte[] current, byte[][] args, int at)
+    private void Revoking()
     {
-        var delta = args[at];
-        var currentReader = new MessagePackReader(current);
-        var deltaReader = new MessagePackReader(delta);
-        if (IsFloat(currentReader) || IsFloat(deltaReader))
+        Receive<ReadRevoked>(_ => Confirmed(Sender));
+        Receive<ReturnReadLease>(returned =>
         {
-            var single = currentReader.NextCode == MessagePackCode.Float32
-                || (!IsFloat(currentReader) && deltaReader.NextCode == MessagePackCode.Float32);
-            var sum = ReadDouble(ref currentReader) + ReadDouble(ref deltaReader);
-            return single ? MessagePackSerializer.Serialize((float)sum) : MessagePackSerializer.Serialize(sum);
+            _holders.Remove(Sender);
+            Sender.Tell(new Done(returned.CallId));
+            Confirmed(Sender);
+        });
+        Receive<Terminated>(terminated =>
+        {
+            Forget(terminated.ActorRef);
+            Confirmed(terminated.ActorRef);
+        });
+        Receive<RevokeOverdue>(_ =>
+        {
+            _log.Warning(
+                "{0} process(es) holding a read lease on {1} did not confirm its revocation within {2}; the change goes ahead.",
+                _awaiting.Count,
+                Self.Path,
+                RevokeLimit);
+            foreach (var holder in _awaiting.ToList())
+            {
+                Forget(holder);
+                Confirmed(holder);
+            }
+        });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private IReply Grant(long callId)
+    {
+        if (_state.EncodedSize > _maxLeaseBytes)
+        {
+            return new Done(callId);
         }
 
-        var total = checked(currentReader.ReadInt64() + deltaReader.ReadInt64());
-        if (args.Length >= at + 3)
+        if (_watched.Add(Sender))
         {
-            var min = MessagePackSerializer.Deserialize<long>(args[at + 1]);
-            var max = MessagePackSerializer.Deserialize<long>(args[at + 2]);
-            if (total < min || total > max)
+            Context.Watch(Sender);
+        }
+
+        _holders[Sender] = _epoch;
+        return new LeaseGranted(callId, _epoch, _state.Snapshot());
+    }
+
+    /// <summary>Revokes every lease but <paramref name="except"/>'s; <see langword="false"/> when there is none.</summary>
+    private bool Revoke(IActorRef except)
+    {
+        foreach (var holder in _holders.Keys)
+        {
+            if (!holder.Equals(except))
             {
-                throw new OverflowException($"The sum {total} does not fit the value's type ({min} to {max}); the value was not changed.");
+                _awaiting.Add(holder);
             }
         }
 
-        return MessagePackSerializer.Serialize(total);
-    }
-
-    /// <summary>
-    /// Whether two encoded values are equal: the same encoding, or two numbers of the same value (so -0.0 equals 0.0
-    /// and 1.5f equals 1.5, as in Python and .NET).
-    /// </summary>
-    protected static bool SameValue(byte[] left, byte[] right)
-    {
-        if (left.AsSpan().SequenceEqual(right))
+        if (_awaiting.Count == 0)
         {
-            return true;
+            return false;
         }
 
-        var a = new MessagePackReader(left);
-        var b = new MessagePackReader(right);
-        return (IsFloat(a) || IsFloat(b))
-            && a.NextMessagePackType is MessagePackType.Float or MessagePackType.Integer
-            && b.NextMessagePackType is MessagePackType.Float or MessagePackType.Integer
-            && ReadDouble(ref a) == ReadDouble(ref b);
-    }
-
-    private static bool IsFloat(MessagePackReader reader) =>
-        reader.NextMessagePackType == MessagePackType.Float;
-
-    private static double ReadDouble(ref MessagePackReader reader) =>
-        reader.NextMessagePackType == MessagePackType.Float ? reader.ReadDouble() : reader.ReadInt64();
-
-    protected static byte[] EncodeArray(IEnumerable<byte[]> items, int count)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        var writer = new MessagePackWriter(buffer);
-        writer.WriteArrayHeader(count);
-        foreach (var item in items)
+        foreach (var holder in _awaiting)
         {
-            writer.WriteRaw(item);
+            _holders.Remove(holder);
+            holder.Tell(new ReadRevoke(_epoch), Self);
         }
 
-        writer.Flush();
-        return buffer.WrittenSpan.ToArray();
+        // Leases granted from now on are newer than every revoked one.
+        _epoch++;
+        _overdue = Context.System.Scheduler.ScheduleTellOnceCancelable(RevokeLimit, Self, RevokeOverdue.Instance, Self);
+        Become(Revoking);
+        return true;
     }
 
-    protected static byte[] EncodeBool(bool value) => MessagePackSerializer.Serialize(value);
-
-    protected static Data Value(long callId, byte[] value) => new(callId, value);
-}
-
-/// <summary>A shared <c>dict</c> (and <c>Namespace</c>, a dict of attribute names): insertion-ordered, like Python's.</summary>
-internal sealed class DictActor : ContainerActor
-{
-    private readonly OrderedDictionary<ByteKey, byte[]> _items = [];
-    private readonly string _kind;
-
-    public DictActor(string kind, byte[][] initial)
+    private void Confirmed(IActorRef holder)
     {
-        _kind = kind;
-        for (var i = 0; i + 1 < initial.Length; i += 2)
+        if (_awaiting.Remove(holder) && _awaiting.Count == 0)
         {
-            _items[new ByteKey(initial[i])] = initial[i + 1];
+            _overdue?.Cancel();
+            _overdue = null;
+            Become(Serving);
+            Stash.UnstashAll();
         }
     }
 
-    public static Props Props(string kind, byte[][] initial) => Akka.Actor.Props.Create(() => new DictActor(kind, initial));
-
-    protected override IReply Handle(long callId, string method, byte[][] args)
+    private void Forget(IActorRef holder)
     {
-        switch (method)
-        {
-            case "get":
-                return _items.TryGetValue(new ByteKey(args[0]), out var found)
-                    ? Value(callId, found)
-                    : args.Length > 1 ? Value(callId, args[1]) : throw Missing(args[0]);
-            case "set":
-                _items[new ByteKey(args[0])] = args[1];
-                return new Done(callId);
-            case "delete":
-                return _items.Remove(new ByteKey(args[0])) ? new Done(callId) : throw Missing(args[0]);
-            case "contains":
-                return new Flag(callId, _items.ContainsKey(new ByteKey(args[0])), false);
-            case "count":
-                return new Number(callId, _items.Count);
-            case "clear":
-                _items.Clear();
-                return new Done(callId);
-            case "pop":
-                if (_items.Remove(new ByteKey(args[0]), out var popped))
-                {
-                    return Value(callId, popped);
-                }
-
-                return args.Length > 1 ? Value(callId, args[1]) : throw Missing(args[0]);
-            case "setdefault":
-                var key = new ByteKey(args[0]);
-                if (!_items.TryGetValue(key, out var existing))
-                {
-                    existing = args[1];
-                    _items[key] = existing;
-                }
-
-                return Value(callId, existing);
-            case "update":
-                for (var i = 0; i + 1 < args.Length; i += 2)
-                {
-                    _items[new ByteKey(args[i])] = args[i + 1];
-                }
-
-                return new Done(callId);
-            case "increment":
-                var counter = new ByteKey(args[0]);
-                var sum = AddNumber(_items.TryGetValue(counter, out var current) ? current : MessagePackSerializer.Serialize(0), args, 1);
-                _items[counter] = sum;
-                return Value(callId, sum);
-            case "keys":
-                return Value(callId, EncodeArray(_items.Keys.Select(k => k.Bytes), _items.Count));
-            case "values":
-                return Value(callId, EncodeArray(_items.Values, _items.Count));
-            case "items":
-                return Value(callId, EncodeArray(_items.SelectMany(p => new[] { p.Key.Bytes, p.Value }), _items.Count * 2));
-            default:
-                throw Unknown(method, _kind);
-        }
+        _holders.Remove(holder);
+        _watched.Remove(holder);
     }
 
-    private Exception Missing(byte[] key)
+    private sealed class RevokeOverdue
     {
-        string shown;
-        try
-        {
-            shown = MessagePackSerializer.ConvertToJson(key);
-        }
-        catch (MessagePackSerializationException)
-        {
-            shown = "(key)";
-        }
-
-        return _kind == ContainerKinds.Namespace
-            ? new MissingMemberException($"The namespace has no attribute {shown}.")
-            : new KeyNotFoundException($"The key {shown} is not in the dict.");
-    }
-}
-
-/// <summary>A shared <c>list</c>, or with <c>fixedLength</c> an <c>Array</c> (get, set and length only, M-51).</summary>
-internal sealed class ListActor(bool fixedLength, IEnumerable<byte[]> initial) : ContainerActor
-{
-    private readonly List<byte[]> _items = [.. initial];
-
-    public static Props Props(bool fixedLength, IEnumerable<byte[]> initial) =>
-        Akka.Actor.Props.Create(() => new ListActor(fixedLength, initial));
-
-    protected override IReply Handle(long callId, string method, byte[][] args)
-    {
-        switch (method)
-        {
-            case "get":
-                return Value(callId, _items[Index(args[0])]);
-            case "set":
-                _items[Index(args[0])] = args[1];
-                return new Done(callId);
-            case "count":
-                return new Number(callId, _items.Count);
-            case "slice":
-                var (start, stop) = Range(args[0], args[1]);
-                return Value(callId, EncodeArray(_items.Skip(start).Take(stop - start), stop - start));
-            case "contains":
-                return new Flag(callId, _items.Any(i => SameValue(i, args[0])), false);
-            case "index":
-                var at = _items.FindIndex(i => SameValue(i, args[0]));
-                return at >= 0 ? new Number(callId, at) : throw new ArgumentException("The value is not in the list.");
-            case "increment":
-                var slot = Index(args[0]);
-                _items[slot] = AddNumber(_items[slot], args, 1);
-                return Value(callId, _items[slot]);
-        }
-
-        if (fixedLength)
-        {
-            throw new NotSupportedException($"A shared Array has a fixed length: '{method}' is not available (M-51).");
-        }
-
-        switch (method)
-        {
-            case "append":
-                _items.Add(args[0]);
-                return new Done(callId);
-            case "extend":
-                _items.AddRange(args);
-                return new Done(callId);
-            case "insert":
-                var position = MessagePackSerializer.Deserialize<long>(args[0]);
-                position = position < 0 ? Math.Max(0, _items.Count + position) : Math.Min(position, _items.Count);
-                _items.Insert((int)position, args[1]);
-                return new Done(callId);
-            case "pop":
-                if (_items.Count == 0)
-                {
-                    throw new ArgumentOutOfRangeException(nameof(args), "Pop from an empty list.");
-                }
-
-                var index = args.Length > 0 ? Index(args[0]) : _items.Count - 1;
-                var value = _items[index];
-                _items.RemoveAt(index);
-                return Value(callId, value);
-            case "remove":
-                var found = _items.FindIndex(i => SameValue(i, args[0]));
-                if (found < 0)
-                {
-                    throw new ArgumentException("The value is not in the list.");
-                }
-
-                _items.RemoveAt(found);
-                return new Done(callId);
-            case "clear":
-                _items.Clear();
-                return new Done(callId);
-            default:
-                throw Unknown(method, "list");
-        }
-    }
-
-    private int Index(byte[] encoded)
-    {
-        var index = MessagePackSerializer.Deserialize<long>(encoded);
-        var resolved = index < 0 ? _items.Count + index : index;
-        return resolved >= 0 && resolved < _items.Count
-            ? (int)resolved
-            : throw new ArgumentOutOfRangeException(nameof(encoded), index, $"List index out of range (length {_items.Count}).");
-    }
-
-    private (int Start, int Stop) Range(byte[] start, byte[] stop)
-    {
-        int Clamp(long i) => (int)Math.Clamp(i < 0 ? _items.Count + i : i, 0, _items.Count);
-        var from = MessagePackSerializer.Deserialize<long?>(start) is { } s ? Clamp(s) : 0;
-        var to = MessagePackSerializer.Deserialize<long?>(stop) is { } e ? Clamp(e) : _items.Count;
-        return (from, Math.Max(from, to));
-    }
-}
-
-/// <summary>A shared <c>Value</c>: get, set, and atomic increment and compare-and-set.</summary>
-internal sealed class ValueActor(byte[] initial) : ContainerActor
-{
-    private byte[] _value = initial;
-
-    public static Props Props(byte[] initial) => Akka.Actor.Props.Create(() => new ValueActor(initial));
-
-    protected override IReply Handle(long callId, string method, byte[][] args)
-    {
-        switch (method)
-        {
-            case "get":
-                return Value(callId, _value);
-            case "set":
-                _value = args[0];
-                return new Done(callId);
-            case "increment":
-                _value = AddNumber(_value, args, 0);
-                return Value(callId, _value);
-            case "compare-and-set":
-                if (_value.AsSpan().SequenceEqual(args[0]))
-                {
-                    _value = args[1];
-                    return new Flag(callId, true, false);
-                }
-
-                return new Flag(callId, false, false);
-            default:
-                throw Unknown(method, "Value");
-        }
+        public static readonly RevokeOverdue Instance = new();
     }
 }
 

@@ -6,16 +6,49 @@ using static Multiprocessing.Internal.Sharing.CallProtocol;
 
 namespace Multiprocessing.Internal.Management;
 
-/// <summary>The client side of a manager container: encodes arguments, calls a method, decodes the result.</summary>
-internal readonly struct ContainerClient(IActorRef actor, string kind)
+/// <summary>
+/// The client side of a manager container: encodes arguments, calls a method, decodes the result. Reads are answered
+/// by this process's replica while it holds a read lease on the container (<see cref="ReadReplica"/>).
+/// </summary>
+internal readonly struct ContainerClient
 {
-    public IActorRef Actor => actor;
+    private readonly IActorRef _actor;
+    private readonly string _kind;
+    private readonly string _leaseKind;
+    private readonly ReadReplica? _replica;
+
+    /// <param name="actor">The container (its guard in the manager process).</param>
+    /// <param name="kind">The type's name in messages: dict, list, Array, Namespace or Value.</param>
+    public ContainerClient(IActorRef actor, string kind)
+    {
+        _actor = actor;
+        _kind = kind;
+        _leaseKind = kind.ToLowerInvariant();
+        _replica = ReadReplicas.For(actor, _leaseKind);
+    }
+
+    public IActorRef Actor => _actor;
 
     public IReply Call(string method, params byte[][] args)
     {
         CheckSize(method, args);
-        var target = actor;
-        return Caller.Check(Caller.Call(target, id => new ManagerProtocol.Invoke(id, method, args), $"{kind}.{method}"), Origin(target));
+        if (_replica is { } replica)
+        {
+            if (ContainerState.IsRead(_leaseKind, method))
+            {
+                if (replica.TryRead(method, args, out var cached) || (replica.TryLease() && replica.TryRead(method, args, out cached)))
+                {
+                    return cached;
+                }
+            }
+            else
+            {
+                replica.Changing();
+            }
+        }
+
+        var target = _actor;
+        return Caller.Check(Caller.Call(target, id => new ManagerProtocol.Invoke(id, method, args), $"{_kind}.{method}"), Origin(target));
     }
 
     /// <summary>
@@ -26,15 +59,37 @@ internal readonly struct ContainerClient(IActorRef actor, string kind)
     public void Write(string method, params byte[][] args)
     {
         CheckSize(method, args);
-        var target = actor;
-        Caller.SendWrite(target, id => new ManagerProtocol.Invoke(id, method, args), $"{kind}.{method}");
+        var target = _actor;
+        if (_replica is { } replica)
+        {
+            replica.Write(method, args, id => new ManagerProtocol.Invoke(id, method, args), $"{_kind}.{method}");
+        }
+        else
+        {
+            Caller.SendWrite(target, id => new ManagerProtocol.Invoke(id, method, args), $"{_kind}.{method}");
+        }
     }
 
     public async Task<IReply> CallAsync(string method, CancellationToken cancellationToken, params byte[][] args)
     {
         CheckSize(method, args);
-        var target = actor;
-        var reply = await Caller.CallAsync(target, id => new ManagerProtocol.Invoke(id, method, args), $"{kind}.{method}", cancellationToken)
+        if (_replica is { } replica)
+        {
+            if (ContainerState.IsRead(_leaseKind, method))
+            {
+                if (replica.TryRead(method, args, out var cached))
+                {
+                    return cached;
+                }
+            }
+            else
+            {
+                replica.Changing();
+            }
+        }
+
+        var target = _actor;
+        var reply = await Caller.CallAsync(target, id => new ManagerProtocol.Invoke(id, method, args), $"{_kind}.{method}", cancellationToken)
             .ConfigureAwait(false);
         return Caller.Check(reply, Origin(target));
     }
@@ -44,11 +99,11 @@ internal readonly struct ContainerClient(IActorRef actor, string kind)
     {
         if (args.Length > 1)
         {
-            MessageLimit.Check(args.Sum(a => (long)a.Length), $"The arguments of {kind}.{method} together", "Send them in several calls.");
+            MessageLimit.Check(args.Sum(a => (long)a.Length), $"The arguments of {_kind}.{method} together", "Send them in several calls.");
         }
     }
 
-    private string Origin(IActorRef target) => $"the manager's {kind} ({target.Path})";
+    private string Origin(IActorRef target) => $"the manager's {_kind} ({target.Path})";
 
     public static byte[] Encode<T>(T value, string what) => ValueCodec.Serialize(value, what);
 

@@ -23,6 +23,7 @@ internal sealed class CustomObjectActor : ContainerActor
             ?? throw new InvalidOperationException($"{type.FullName} could not be created.");
         _methods = face.GetMethods().Concat(face.GetInterfaces().SelectMany(i => i.GetMethods()))
             .ToDictionary(Signature, m => m);
+        Receive<ManagerProtocol.Invoke>(invoke => Sender.Tell(Answer(invoke)));
     }
 
     public static Props Props(string implementation, string contract) =>
@@ -60,6 +61,6 @@ internal sealed class CustomObjectActor : ContainerActor
 
         return target.ReturnType == typeof(void)
             ? new Done(callId)
-            : Value(callId, ValueCodec.Serialize(target.ReturnType, result, $"The result of {method}"));
+            : new Data(callId, ValueCodec.Serialize(target.ReturnType, result, $"The result of {method}"));
     }
 }

@@ -82,10 +82,8 @@ internal sealed class ManagerActor : ReceiveActor
 
     private static Props PropsFor(string kind, byte[][] args) => kind switch
     {
-        ContainerKinds.Dict or ContainerKinds.Namespace => DictActor.Props(kind, args),
-        ContainerKinds.List => ListActor.Props(fixedLength: false, args),
-        ContainerKinds.Array => ListActor.Props(fixedLength: true, args),
-        ContainerKinds.Value => ValueActor.Props(args[0]),
+        ContainerKinds.Dict or ContainerKinds.Namespace or ContainerKinds.List or ContainerKinds.Array or ContainerKinds.Value =>
+            SharedContainerActor.Props(kind, args, ReadReplicas.Settings.ReadLeaseMaxBytes),
         ContainerKinds.Lock => LeaseLockActor.Props(reentrant: false),
         ContainerKinds.RLock => LeaseLockActor.Props(reentrant: true),
         ContainerKinds.Semaphore => SemaphoreActor.Props(MessagePackSerializer.Deserialize<int>(args[0]), null, isLock: false),

@@ -19,6 +19,11 @@ internal static class ManagerProtocol
         (typeof(AuthWelcome), "m7"),
         (typeof(Share), "m8"),
         (typeof(Lookup), "m9"),
+        (typeof(ReadLease), "m10"),
+        (typeof(LeaseGranted), "m11"),
+        (typeof(ReadRevoke), "m12"),
+        (typeof(ReadRevoked), "m13"),
+        (typeof(ReturnReadLease), "m14"),
     ];
 
     /// <summary>The manager process is up; sent to the owner's registration path with the manager actor as sender.</summary>
@@ -89,4 +94,37 @@ internal static class ManagerProtocol
         [property: Key(1)] IReadOnlyDictionary<string, byte[]> Keys,
         [property: Key(2)] byte[]? ManagerKey,
         [property: Key(3)] string? RuntimeOverrides = null);
+
+    /// <summary>
+    /// Asks a container for a read lease: a copy of its state from which the caller's process answers its reads until
+    /// another process changes the container. Answered with <see cref="LeaseGranted"/>, or <see cref="Done"/> when
+    /// the container declines (larger than <c>multiprocessing.shared-objects.read-lease-max-bytes</c>).
+    /// </summary>
+    [MessagePackObject]
+    public sealed record ReadLease([property: Key(0)] long CallId) : IRequest;
+
+    /// <summary>
+    /// A read lease: <paramref name="Snapshot"/> is the container's state (<c>ContainerState.Snapshot</c>), valid until
+    /// a <see cref="ReadRevoke"/> with an epoch of at least <paramref name="Epoch"/> arrives.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record LeaseGranted(
+        [property: Key(0)] long CallId,
+        [property: Key(1)] long Epoch,
+        [property: Key(2)] byte[][] Snapshot) : IReply;
+
+    /// <summary>
+    /// Sent by a container to a lease holder's reply actor before it applies another process's change: leases up to
+    /// <paramref name="Epoch"/> are void. Answered with <see cref="ReadRevoked"/>; the change waits for that answer.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record ReadRevoke([property: Key(0)] long Epoch) : IProtocolMessage;
+
+    /// <summary>The holder dropped its copy: reads of its process go to the container again.</summary>
+    [MessagePackObject]
+    public sealed record ReadRevoked([property: Key(0)] long Epoch) : IProtocolMessage;
+
+    /// <summary>The caller's process gives its read lease back (at exit); answered with <see cref="Done"/>.</summary>
+    [MessagePackObject]
+    public sealed record ReturnReadLease([property: Key(0)] long CallId) : IRequest;
 }

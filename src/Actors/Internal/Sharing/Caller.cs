@@ -28,6 +28,9 @@ internal static class Caller
     /// <summary>Whether writes of this process still wait for their acknowledgement (a racy read: exact for the calling thread's own writes).</summary>
     public static bool HasPendingWrites => Writes.Count > 0;
 
+    /// <summary>Whether a write of this process failed and the failure has not been raised yet.</summary>
+    public static bool HasFailedWrite => _writeFailed;
+
     /// <summary>This process's reply actor: the identity of this process for shared objects (lock owners, consumers).</summary>
     public static IActorRef Self => ReplyActor.Value;
 
@@ -322,6 +325,12 @@ internal static class Caller
                     Queues.PrefetchBuffer.Received(pending?.Target ?? Sender, Sender, items, claimed);
                 }
 
+                if (reply is Management.ManagerProtocol.LeaseGranted grant)
+                {
+                    // Installed before the request resumes, and before any revoke the container sent after it.
+                    Management.ReadReplicas.Granted(pending?.Target, grant);
+                }
+
                 if (claimed && pending is not null)
                 {
                     if (reply is Withdrawn)
@@ -345,6 +354,11 @@ internal static class Caller
                 }
             });
             Receive<Queues.QueueProtocol.Revoke>(_ => Queues.PrefetchBuffer.Revoked(Sender));
+            Receive<Management.ManagerProtocol.ReadRevoke>(revoke =>
+            {
+                Management.ReadReplicas.Revoked(Sender, revoke.Epoch);
+                Sender.Tell(new Management.ManagerProtocol.ReadRevoked(revoke.Epoch));
+            });
             Receive<WatchTarget>(watch =>
             {
                 if (_gone.Contains(watch.Target.Path.Address))
