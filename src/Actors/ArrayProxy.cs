@@ -10,7 +10,7 @@ public sealed class ArrayProxy<T> : ISharedObject<ArrayProxy<T>>
 {
     private readonly ContainerClient _client;
 
-    private ArrayProxy(IActorRef actor) => _client = new ContainerClient(actor, "Array");
+    private ArrayProxy(IActorRef actor) => _client = new ContainerClient(actor, "Array", ContainerKinds.Array);
 
     IActorRef ISharedObject.Actor => _client.Actor;
 

@@ -5,7 +5,8 @@ using Multiprocessing.Internal.Sharing;
 namespace Multiprocessing;
 
 /// <summary>
-/// A proxy of a <c>dict</c> in a manager process (Python's <c>DictProxy</c>, M-41). Every call is one round trip;
+/// A proxy of a <c>dict</c> in a manager process (Python's <c>DictProxy</c>, M-41). A call is one round trip, a read
+/// none while this process holds a read lease on the dict (multiprocessing.shared-objects);
 /// what you read is a copy (M-22): changing a value read from the dict changes nothing shared until you store it
 /// again (M-28). Use <see cref="Increment"/> and <see cref="Update"/> instead of read-modify-write (M-24). A proxy
 /// travels to Pool tasks and Process children as an argument (M-26); stored as a value of proxy type, it stays a
@@ -17,7 +18,7 @@ public sealed class DictProxy<TKey, TValue> : ISharedObject<DictProxy<TKey, TVal
 {
     private readonly ContainerClient _client;
 
-    private DictProxy(IActorRef actor) => _client = new ContainerClient(actor, "dict");
+    private DictProxy(IActorRef actor) => _client = new ContainerClient(actor, "dict", ContainerKinds.Dict);
 
     IActorRef ISharedObject.Actor => _client.Actor;
 

@@ -5,15 +5,16 @@ using Multiprocessing.Internal.Sharing;
 namespace Multiprocessing;
 
 /// <summary>
-/// A proxy of a <c>list</c> in a manager process (Python's <c>ListProxy</c>, M-40). Every call is one round trip and
-/// what you read is a copy (M-22, M-28); <see cref="Extend"/> adds many items in one call.
+/// A proxy of a <c>list</c> in a manager process (Python's <c>ListProxy</c>, M-40). A call is one round trip, a read
+/// none while this process holds a read lease on the list (multiprocessing.shared-objects); what you read is a copy
+/// (M-22, M-28); <see cref="Extend"/> adds many items in one call.
 /// </summary>
 /// <typeparam name="T">The item type.</typeparam>
 public sealed class ListProxy<T> : ISharedObject<ListProxy<T>>
 {
     private readonly ContainerClient _client;
 
-    private ListProxy(IActorRef actor) => _client = new ContainerClient(actor, "list");
+    private ListProxy(IActorRef actor) => _client = new ContainerClient(actor, "list", ContainerKinds.List);
 
     IActorRef ISharedObject.Actor => _client.Actor;
 

@@ -6,14 +6,15 @@ using Multiprocessing.Internal.Sharing;
 namespace Multiprocessing;
 
 /// <summary>
-/// A proxy of a <c>Namespace</c> in a manager process (M-42): named attributes, each read or write one round trip.
+/// A proxy of a <c>Namespace</c> in a manager process (M-42): named attributes; a read is one round trip, or none while
+/// this process holds a read lease (multiprocessing.shared-objects).
 /// Use <see cref="Get{T}"/>/<see cref="Set{T}"/>, or <c>dynamic ns = manager.Namespace(); ns.Count = 1;</c>.
 /// </summary>
 public sealed class NamespaceProxy : DynamicObject, ISharedObject<NamespaceProxy>
 {
     private readonly ContainerClient _client;
 
-    private NamespaceProxy(IActorRef actor) => _client = new ContainerClient(actor, "Namespace");
+    private NamespaceProxy(IActorRef actor) => _client = new ContainerClient(actor, "Namespace", ContainerKinds.Namespace);
 
     IActorRef ISharedObject.Actor => _client.Actor;
 

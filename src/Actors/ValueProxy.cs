@@ -5,15 +5,16 @@ using Multiprocessing.Internal.Sharing;
 namespace Multiprocessing;
 
 /// <summary>
-/// A proxy of a <c>Value</c> in a manager process (M-50): <see cref="Value"/> reads and writes one round trip each;
-/// <see cref="Increment"/> and <see cref="CompareAndSet"/> update it atomically in the manager.
+/// A proxy of a <c>Value</c> in a manager process (M-50): a read is one round trip, or none while this process holds
+/// a read lease (multiprocessing.shared-objects); a write is sent without waiting; <see cref="Increment"/> and
+/// <see cref="CompareAndSet"/> update it atomically in the manager.
 /// </summary>
 /// <typeparam name="T">The value type.</typeparam>
 public sealed class ValueProxy<T> : ISharedObject<ValueProxy<T>>
 {
     private readonly ContainerClient _client;
 
-    private ValueProxy(IActorRef actor) => _client = new ContainerClient(actor, "Value");
+    private ValueProxy(IActorRef actor) => _client = new ContainerClient(actor, "Value", ContainerKinds.Value);
 
     IActorRef ISharedObject.Actor => _client.Actor;
 

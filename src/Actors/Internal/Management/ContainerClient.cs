@@ -18,13 +18,14 @@ internal readonly struct ContainerClient
     private readonly ReadReplica? _replica;
 
     /// <param name="actor">The container (its guard in the manager process).</param>
-    /// <param name="kind">The type's name in messages: dict, list, Array, Namespace or Value.</param>
-    public ContainerClient(IActorRef actor, string kind)
+    /// <param name="kind">The type's name in messages: dict, list, Array, Namespace, Value, or a custom type's name.</param>
+    /// <param name="leaseKind">The <see cref="ContainerKinds"/> name of a container that grants read leases; <see langword="null"/> for others.</param>
+    public ContainerClient(IActorRef actor, string kind, string? leaseKind)
     {
         _actor = actor;
         _kind = kind;
-        _leaseKind = kind.ToLowerInvariant();
-        _replica = ReadReplicas.For(actor, _leaseKind);
+        _leaseKind = leaseKind ?? string.Empty;
+        _replica = leaseKind is null ? null : ReadReplicas.For(actor, leaseKind);
     }
 
     public IActorRef Actor => _actor;

@@ -27,7 +27,7 @@ internal class CustomObjectProxy : DispatchProxy
             encoded[i] = ValueCodec.Serialize(parameters[i].ParameterType, args?[i], $"Argument '{parameters[i].Name}' of {targetMethod.Name}");
         }
 
-        var reply = new ContainerClient(actor, targetMethod.DeclaringType?.Name ?? "object")
+        var reply = new ContainerClient(actor, targetMethod.DeclaringType?.Name ?? "object", leaseKind: null)
             .Call(CustomObjectActor.Signature(targetMethod), encoded);
         return targetMethod.ReturnType == typeof(void) ? null : ValueCodec.Deserialize(targetMethod.ReturnType, ((Data)reply).Value);
     }
