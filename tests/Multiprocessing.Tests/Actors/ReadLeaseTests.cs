@@ -140,14 +140,45 @@ public sealed class ReadLeaseTests : IDisposable
     }
 
     [Fact]
-    public void With_read_cache_off_no_copy_is_kept()
+    public void Reads_from_a_copy_fail_with_ManagerUnavailableException_once_the_manager_is_seen_dead_M08()
     {
-        var settings = SharedObjectSettings.Create(Akka.Configuration.ConfigurationFactory
-            .ParseString("multiprocessing.shared-objects.read-cache = off")
-            .WithFallback(Multiprocessing.Internal.Runtime.MultiprocessingRuntime.DefaultConfig()));
+        using var manager = Manager.Start();
+        var dict = manager.Dict<string, int>();
+        dict["a"] = 1;
+        ReadRepeatedly(() => dict["a"]);
+        Assert.True(ReplicaOf(dict).HasCopy);
 
-        Assert.False(settings.ReadCache);
-        Assert.True(ReadReplicas.Settings.ReadCache);
+        KillManagerProcess(manager);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Exception? error = null;
+        while (error is null && clock.Elapsed < DeathNoticedWithin)
+        {
+            error = Capture(() => dict["a"]);
+        }
+
+        Assert.IsType<ManagerUnavailableException>(error);
+        Assert.IsType<ManagerUnavailableException>(Capture(() => dict.Count));
+    }
+
+    [Theory]
+    [InlineData("read-cache = off", false, 8)]
+    [InlineData("read-lease-after = 3", true, 3)]
+    public void Settings_are_read_from_multiprocessing_shared_objects(string setting, bool cache, int after)
+    {
+        var settings = SharedObjectSettings.Create(Settings(setting));
+
+        Assert.Equal(cache, settings.ReadCache);
+        Assert.Equal(after, settings.ReadLeaseAfter);
+    }
+
+    [Theory]
+    [InlineData("read-lease-after = 0")]
+    [InlineData("read-lease-max-bytes = -1")]
+    public void Settings_out_of_range_are_refused_with_the_key_named(string setting)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => SharedObjectSettings.Create(Settings(setting)));
+
+        Assert.Contains(setting.Split(' ')[0], ex.Message, StringComparison.Ordinal);
     }
 
     private static void ReadRepeatedly<T>(Func<T> read)
@@ -157,6 +188,10 @@ public sealed class ReadLeaseTests : IDisposable
             _ = read();
         }
     }
+
+    private static Akka.Configuration.Config Settings(string setting) =>
+        Akka.Configuration.ConfigurationFactory.ParseString($"multiprocessing.shared-objects.{setting}")
+            .WithFallback(Multiprocessing.Internal.Runtime.MultiprocessingRuntime.DefaultConfig());
 
     private static ReadReplica ReplicaOf(ISharedObject proxy) =>
         ReadReplicas.For(proxy.Actor, ContainerKinds.Dict) ?? throw new InvalidOperationException("read-cache is off");

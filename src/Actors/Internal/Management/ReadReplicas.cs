@@ -74,6 +74,30 @@ internal static class ReadReplicas
         }
     }
 
+    /// <summary>
+    /// The process at <paramref name="address"/> is gone, or a new one answers there: copies of its objects are
+    /// dropped, and proxies made from now on get new replicas (a new manager may reuse the port and the paths).
+    /// </summary>
+    public static void Forget(Address address)
+    {
+        foreach (var (path, replica) in Replicas)
+        {
+            if (path.Address.Equals(address) && Replicas.TryRemove(path, out _))
+            {
+                replica.Drop();
+            }
+        }
+    }
+
+    /// <summary>The container behind <paramref name="target"/> is gone: its copy is dropped.</summary>
+    public static void Forget(IActorRef target)
+    {
+        if (Replicas.TryRemove(target.Path, out var replica))
+        {
+            replica.Drop();
+        }
+    }
+
     /// <summary>Gives back every lease still held; each container answers, so the returns are acknowledged.</summary>
     public static Task ReturnAllAsync() =>
         Task.WhenAll(Replicas.Values.Select(r => r.ReturnAsync()));
@@ -189,7 +213,17 @@ internal sealed class ReadReplica
 
         try
         {
-            var reply = Caller.Call(_target, id => new ReadLease(id), $"{_kind}.lease");
+            IReply reply;
+            try
+            {
+                reply = Caller.Call(_target, id => new ReadLease(id), $"{_kind}.lease");
+            }
+            catch (Exception ex) when (ex is MultiprocessingException or System.Security.Authentication.AuthenticationException)
+            {
+                // The read itself goes to the container next and raises what is wrong, named after the read.
+                reply = new Failed(0, RemoteError.From(ex));
+            }
+
             if (reply is not LeaseGranted)
             {
                 // Declined (too large) or failed: ask again only after more reads.
@@ -275,6 +309,17 @@ internal sealed class ReadReplica
         {
             _writes++;
             _state = null;
+        }
+    }
+
+    /// <summary>The container is gone: no copy, nothing to give back.</summary>
+    public void Drop()
+    {
+        lock (_gate)
+        {
+            _state = null;
+            _held = false;
+            _revokedUpTo = long.MaxValue;
         }
     }
 

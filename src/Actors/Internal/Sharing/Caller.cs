@@ -263,6 +263,7 @@ internal static class Caller
     public static void AddressReused(Address address)
     {
         GoneAddresses.TryRemove(address, out _);
+        Management.ReadReplicas.Forget(address);
         foreach (var target in Dead.Keys.Where(t => t.Path.Address.Equals(address)).ToList())
         {
             Dead.TryRemove(target, out _);
@@ -375,6 +376,7 @@ internal static class Caller
                 _gone.Add(gone.Address);
                 GoneAddresses[gone.Address] = true;
                 Locks.LockLeases.AddressGone(gone.Address);
+                Management.ReadReplicas.Forget(gone.Address);
                 foreach (var target in Calls.Values.Select(p => p.Target).Where(t => t.Path.Address.Equals(gone.Address)).Distinct().ToList())
                 {
                     FailCallsTo(target);
@@ -388,6 +390,7 @@ internal static class Caller
         {
             Watched.TryRemove(target, out _);
             Dead[target] = true;
+            Management.ReadReplicas.Forget(target);
             foreach (var (id, pending) in Calls)
             {
                 if (Equals(pending.Target, target) && Calls.TryRemove(id, out _))
