@@ -126,6 +126,33 @@ public sealed class ReadLeaseTests : IDisposable
     }
 
     [Fact]
+    public void Read_modify_write_under_a_manager_lock_in_two_processes_loses_no_update_M24()
+    {
+        // M-24: d['k'] += 1 is a read and a write; with a lock around it nothing is lost, copies or not.
+        var dict = _manager.Dict<string, int>();
+        var value = _manager.Value(0);
+        dict["k"] = 0;
+        var guard = _manager.Lock();
+
+        var workers = Enumerable.Range(0, 2).Select(_ => _children.Start(Targets.AddUnderLock, dict, value, guard, 150)).ToList();
+        while (workers.Any(w => w.IsAlive()))
+        {
+            // This process reads too, so it keeps taking leases the workers' writes must revoke.
+            ReadRepeatedly(() => dict["k"]);
+            workers[0].Join(TimeSpan.FromMilliseconds(5));
+        }
+
+        foreach (var worker in workers)
+        {
+            worker.Join(TestTimeout);
+            Assert.Equal(0, worker.ExitCode);
+        }
+
+        Assert.Equal(300, dict["k"]);
+        Assert.Equal(300, value.Value);
+    }
+
+    [Fact]
     public void A_child_that_read_under_a_lease_returns_it_when_it_ends_and_later_changes_are_exact()
     {
         var dict = _manager.Dict<int, int>();
@@ -215,6 +242,22 @@ public sealed class ReadLeaseTests : IDisposable
             for (var i = 0; i < count; i++)
             {
                 list.Append(value.Increment(1));
+                _ = value.Value;
+            }
+        }
+
+        public static void AddUnderLock(DictProxy<string, int> dict, ValueProxy<int> value, Lock guard, int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                using (guard.Hold())
+                {
+                    dict["k"] = dict["k"] + 1;
+                    value.Value = value.Value + 1;
+                }
+
+                // Reads outside the lock keep this process's leases alive between its turns.
+                _ = dict["k"];
                 _ = value.Value;
             }
         }
