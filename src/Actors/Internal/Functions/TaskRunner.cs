@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
 using MessagePack;
 using Multiprocessing.Internal.Serialization;
 
@@ -104,18 +105,30 @@ internal sealed class TaskRunner<TArgs, TResult>(Func<TArgs, CancellationToken, 
 
     public override byte[] RunChunk(ReadOnlyMemory<byte> args, CancellationToken cancellationToken = default)
     {
-        // Plain numbers (map over longs, ints, doubles) are read and written straight from spans.
-        if (NumberArrays.Handles<TArgs>() && NumberArrays.TryRead<TArgs>(args.Span, out var numbers))
+        // Plain numbers (map over longs, ints, doubles) are read and written straight from spans, the arguments
+        // into a pooled array: a chunk of thousands of items allocates only its results.
+        if (NumberArrays.Handles<TArgs>() && NumberArrays.TryReadCount(args.Span, out var count))
         {
-            return NumberArrays.Handles<TResult>() ? RunToNumbers(numbers, cancellationToken) : RunToValues(numbers, cancellationToken);
+            var pooled = ArrayPool<TArgs>.Shared.Rent(count);
+            try
+            {
+                var numbers = pooled.AsSpan(0, count);
+                if (NumberArrays.TryRead(args.Span, numbers))
+                {
+                    return NumberArrays.Handles<TResult>() ? RunToNumbers(numbers, cancellationToken) : RunToValues(numbers, cancellationToken);
+                }
+            }
+            finally
+            {
+                ArrayPool<TArgs>.Shared.Return(pooled);
+            }
         }
 
         var reader = new MessagePackReader(args);
-        var count = reader.ReadArrayHeader();
-        var entries = new TArgs[count];
+        var entries = new TArgs[reader.ReadArrayHeader()];
         var arguments = ValueCodec.Formatter<TArgs>();
         var options = ValueCodec.Options;
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < entries.Length; i++)
         {
             entries[i] = arguments.Deserialize(ref reader, options);
         }
@@ -123,20 +136,28 @@ internal sealed class TaskRunner<TArgs, TResult>(Func<TArgs, CancellationToken, 
         return NumberArrays.Handles<TResult>() ? RunToNumbers(entries, cancellationToken) : RunToValues(entries, cancellationToken);
     }
 
-    private byte[] RunToNumbers(TArgs[] entries, CancellationToken cancellationToken)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private byte[] RunToNumbers(ReadOnlySpan<TArgs> entries, CancellationToken cancellationToken)
     {
-        var buffer = new byte[5 + (entries.Length * NumberArrays.MaxBytesPerItem)];
-        var position = 0;
-        NumberArrays.WriteArrayHeader(buffer, ref position, entries.Length);
-        foreach (var entry in entries)
+        var buffer = ArrayPool<byte>.Shared.Rent(5 + (entries.Length * NumberArrays.MaxBytesPerItem));
+        try
         {
-            NumberArrays.Write(buffer, ref position, function(entry, cancellationToken));
-        }
+            var position = 0;
+            NumberArrays.WriteArrayHeader(buffer, ref position, entries.Length);
+            foreach (var entry in entries)
+            {
+                NumberArrays.Write(buffer, ref position, function(entry, cancellationToken));
+            }
 
-        return buffer.AsSpan(0, position).ToArray();
+            return buffer.AsSpan(0, position).ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
-    private byte[] RunToValues(TArgs[] entries, CancellationToken cancellationToken)
+    private byte[] RunToValues(ReadOnlySpan<TArgs> entries, CancellationToken cancellationToken)
     {
         var buffer = new ArrayBufferWriter<byte>(Math.Max(16, entries.Length * 8));
         var writer = new MessagePackWriter(buffer);
