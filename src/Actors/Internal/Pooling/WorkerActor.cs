@@ -202,6 +202,10 @@ internal sealed class WorkerActor : ReceiveActor
                 if (chunk.Function is not null)
                 {
                     _runners[chunk.FunctionId] = TaskRunner.For(chunk.Function);
+
+                    // The chunk's time is the time it ran: building the function's runner (once per process) would
+                    // make the pool think its chunks are slow and shrink every worker's prefetch window.
+                    started = Stopwatch.GetTimestamp();
                 }
 
                 if (!_runners.TryGetValue(chunk.FunctionId, out var runner))
