@@ -40,6 +40,12 @@ internal abstract class TaskRunner
             parameters = parameters[..^1];
         }
 
+        if (spec.Shape == ArgsShape.Single && parameters.Length == 1 && parameters[0].ParameterType == argsType
+            && method.ReturnType == resultType && method.IsStatic == (target is null))
+        {
+            return Create(argsType, resultType, DirectCall(method, target, argsType, resultType, takesToken), spec.DisplayName, takesToken);
+        }
+
         var input = Expression.Parameter(argsType, "args");
         var token = Expression.Parameter(typeof(CancellationToken), "cancellationToken");
         var arguments = new List<Expression>();
@@ -81,11 +87,37 @@ internal abstract class TaskRunner
             : Convert(call, resultType);
         var lambda = Expression.Lambda(
             typeof(Func<,,>).MakeGenericType(argsType, typeof(CancellationToken), resultType), body, input, token).Compile();
+        return Create(argsType, resultType, lambda, spec.DisplayName, takesToken);
+    }
+
+    private static TaskRunner Create(Type argsType, Type resultType, Delegate function, string name, bool takesToken)
+    {
         var runnerType = typeof(TaskRunner<,>).MakeGenericType(argsType, resultType);
-        var runner = (TaskRunner)Activator.CreateInstance(runnerType, lambda, spec.DisplayName)!;
+        var runner = (TaskRunner)Activator.CreateInstance(runnerType, function, name)!;
         runner.TakesToken = takesToken;
         return runner;
     }
+
+    /// <summary>
+    /// The runner's delegate for a function that takes exactly the argument type and returns exactly the result type
+    /// (the usual map function): made from the method itself, without compiling an expression, which costs a worker
+    /// that has just started tens of milliseconds before its first chunk can run.
+    /// </summary>
+    private static Delegate DirectCall(System.Reflection.MethodInfo method, object? target, Type argsType, Type resultType, bool takesToken)
+    {
+        if (takesToken)
+        {
+            return method.CreateDelegate(typeof(Func<,,>).MakeGenericType(argsType, typeof(CancellationToken), resultType), target);
+        }
+
+        var function = method.CreateDelegate(typeof(Func<,>).MakeGenericType(argsType, resultType), target);
+        return (Delegate)typeof(TaskRunner).GetMethod(nameof(IgnoringToken), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+            .MakeGenericMethod(argsType, resultType)
+            .Invoke(null, [function])!;
+    }
+
+    private static Func<TArgs, CancellationToken, TResult> IgnoringToken<TArgs, TResult>(Func<TArgs, TResult> function) =>
+        (args, _) => function(args);
 
     /// <summary>Whether <paramref name="method"/>'s last parameter is a <see cref="CancellationToken"/> the runtime supplies.</summary>
     public static bool TakesCancellationToken(System.Reflection.MethodInfo method)

@@ -83,6 +83,24 @@ public sealed class ChunkDecoderTests
         Assert.Equal(MessagePackSerializer.Serialize(items.Select(Square).ToArray()), TaskRunner.For(SquareSpec).RunChunk(args));
     }
 
+    [Fact]
+    public void Runners_call_static_methods_lambdas_and_functions_that_take_a_token_with_the_chunk_token()
+    {
+        var args = ChunkBuilder.Encode(new long[] { 2, 3 }, 0, "f");
+        var lambda = FunctionSpec.Create(new Func<long, long>(x => x + 1), typeof(long), typeof(long), ArgsShape.Single, "func");
+        var withToken = FunctionSpec.Create(
+            new Func<long, CancellationToken, long>(WithToken), typeof(long), typeof(long), ArgsShape.Single, "func");
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.Equal(MessagePackSerializer.Serialize(new[] { 3L, 4L }), TaskRunner.For(lambda).RunChunk(args));
+        Assert.True(TaskRunner.For(withToken).TakesToken);
+        Assert.Equal(MessagePackSerializer.Serialize(new[] { 2L, 3L }), TaskRunner.For(withToken).RunChunk(args));
+        Assert.Equal(MessagePackSerializer.Serialize(new[] { -2L, -3L }), TaskRunner.For(withToken).RunChunk(args, cancelled.Token));
+    }
+
+    private static long WithToken(long x, CancellationToken cancellationToken) => cancellationToken.IsCancellationRequested ? -x : x;
+
     private static long Square(long x) => x * x;
 
     private static string Describe(long x) => $"#{x}";
