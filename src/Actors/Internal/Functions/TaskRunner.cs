@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
 using MessagePack;
 using Multiprocessing.Internal.Serialization;
 
@@ -37,6 +38,12 @@ internal abstract class TaskRunner
         if (takesToken)
         {
             parameters = parameters[..^1];
+        }
+
+        if (spec.Shape == ArgsShape.Single && parameters.Length == 1 && parameters[0].ParameterType == argsType
+            && method.ReturnType == resultType && method.IsStatic == (target is null))
+        {
+            return Create(argsType, resultType, DirectCall(method, target, argsType, resultType, takesToken), spec.DisplayName, takesToken);
         }
 
         var input = Expression.Parameter(argsType, "args");
@@ -80,11 +87,37 @@ internal abstract class TaskRunner
             : Convert(call, resultType);
         var lambda = Expression.Lambda(
             typeof(Func<,,>).MakeGenericType(argsType, typeof(CancellationToken), resultType), body, input, token).Compile();
+        return Create(argsType, resultType, lambda, spec.DisplayName, takesToken);
+    }
+
+    private static TaskRunner Create(Type argsType, Type resultType, Delegate function, string name, bool takesToken)
+    {
         var runnerType = typeof(TaskRunner<,>).MakeGenericType(argsType, resultType);
-        var runner = (TaskRunner)Activator.CreateInstance(runnerType, lambda, spec.DisplayName)!;
+        var runner = (TaskRunner)Activator.CreateInstance(runnerType, function, name)!;
         runner.TakesToken = takesToken;
         return runner;
     }
+
+    /// <summary>
+    /// The runner's delegate for a function that takes exactly the argument type and returns exactly the result type
+    /// (the usual map function): made from the method itself, without compiling an expression, which costs a worker
+    /// that has just started tens of milliseconds before its first chunk can run.
+    /// </summary>
+    private static Delegate DirectCall(System.Reflection.MethodInfo method, object? target, Type argsType, Type resultType, bool takesToken)
+    {
+        if (takesToken)
+        {
+            return method.CreateDelegate(typeof(Func<,,>).MakeGenericType(argsType, typeof(CancellationToken), resultType), target);
+        }
+
+        var function = method.CreateDelegate(typeof(Func<,>).MakeGenericType(argsType, resultType), target);
+        return (Delegate)typeof(TaskRunner).GetMethod(nameof(IgnoringToken), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+            .MakeGenericMethod(argsType, resultType)
+            .Invoke(null, [function])!;
+    }
+
+    private static Func<TArgs, CancellationToken, TResult> IgnoringToken<TArgs, TResult>(Func<TArgs, TResult> function) =>
+        (args, _) => function(args);
 
     /// <summary>Whether <paramref name="method"/>'s last parameter is a <see cref="CancellationToken"/> the runtime supplies.</summary>
     public static bool TakesCancellationToken(System.Reflection.MethodInfo method)
@@ -104,18 +137,30 @@ internal sealed class TaskRunner<TArgs, TResult>(Func<TArgs, CancellationToken, 
 
     public override byte[] RunChunk(ReadOnlyMemory<byte> args, CancellationToken cancellationToken = default)
     {
-        // Plain numbers (map over longs, ints, doubles) are read and written straight from spans.
-        if (NumberArrays.Handles<TArgs>() && NumberArrays.TryRead<TArgs>(args.Span, out var numbers))
+        // Plain numbers (map over longs, ints, doubles) are read and written straight from spans, the arguments
+        // into a pooled array: a chunk of thousands of items allocates only its results.
+        if (NumberArrays.Handles<TArgs>() && NumberArrays.TryReadCount(args.Span, out var count))
         {
-            return NumberArrays.Handles<TResult>() ? RunToNumbers(numbers, cancellationToken) : RunToValues(numbers, cancellationToken);
+            var pooled = ArrayPool<TArgs>.Shared.Rent(count);
+            try
+            {
+                var numbers = pooled.AsSpan(0, count);
+                if (NumberArrays.TryRead(args.Span, numbers))
+                {
+                    return NumberArrays.Handles<TResult>() ? RunToNumbers(numbers, cancellationToken) : RunToValues(numbers, cancellationToken);
+                }
+            }
+            finally
+            {
+                ArrayPool<TArgs>.Shared.Return(pooled);
+            }
         }
 
         var reader = new MessagePackReader(args);
-        var count = reader.ReadArrayHeader();
-        var entries = new TArgs[count];
+        var entries = new TArgs[reader.ReadArrayHeader()];
         var arguments = ValueCodec.Formatter<TArgs>();
         var options = ValueCodec.Options;
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < entries.Length; i++)
         {
             entries[i] = arguments.Deserialize(ref reader, options);
         }
@@ -123,20 +168,28 @@ internal sealed class TaskRunner<TArgs, TResult>(Func<TArgs, CancellationToken, 
         return NumberArrays.Handles<TResult>() ? RunToNumbers(entries, cancellationToken) : RunToValues(entries, cancellationToken);
     }
 
-    private byte[] RunToNumbers(TArgs[] entries, CancellationToken cancellationToken)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private byte[] RunToNumbers(ReadOnlySpan<TArgs> entries, CancellationToken cancellationToken)
     {
-        var buffer = new byte[5 + (entries.Length * NumberArrays.MaxBytesPerItem)];
-        var position = 0;
-        NumberArrays.WriteArrayHeader(buffer, ref position, entries.Length);
-        foreach (var entry in entries)
+        var buffer = ArrayPool<byte>.Shared.Rent(5 + (entries.Length * NumberArrays.MaxBytesPerItem));
+        try
         {
-            NumberArrays.Write(buffer, ref position, function(entry, cancellationToken));
-        }
+            var position = 0;
+            NumberArrays.WriteArrayHeader(buffer, ref position, entries.Length);
+            foreach (var entry in entries)
+            {
+                NumberArrays.Write(buffer, ref position, function(entry, cancellationToken));
+            }
 
-        return buffer.AsSpan(0, position).ToArray();
+            return buffer.AsSpan(0, position).ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
-    private byte[] RunToValues(TArgs[] entries, CancellationToken cancellationToken)
+    private byte[] RunToValues(ReadOnlySpan<TArgs> entries, CancellationToken cancellationToken)
     {
         var buffer = new ArrayBufferWriter<byte>(Math.Max(16, entries.Length * 8));
         var writer = new MessagePackWriter(buffer);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using MessagePack;
 using MessagePack.Formatters;
 using Multiprocessing.Internal.Serialization;
@@ -80,27 +81,38 @@ internal static class ChunkBuilder
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Plain numbers: written straight into the chunk, at most 9 bytes each, so a chunk's size is known up front.</summary>
+    /// <summary>
+    /// Plain numbers: written straight into a pooled scratch buffer, at most 9 bytes each, so a chunk's size is known
+    /// up front; each chunk is then copied out at its exact size.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static List<(int Offset, byte[] Chunk)> EncodeNumbers<TArgs>(IReadOnlyList<TArgs> items, int size, bool splitBySize, long maxBytes)
     {
         var chunks = new List<(int, byte[])>();
         var perChunk = splitBySize ? (int)Math.Clamp((maxBytes - HeaderBytes) / NumberArrays.MaxBytesPerItem, 1, size) : size;
-        var buffer = new byte[HeaderBytes + ((long)Math.Min(perChunk, items.Count) * NumberArrays.MaxBytesPerItem)];
-        var start = 0;
-        while (start < items.Count)
+        var buffer = ArrayPool<byte>.Shared.Rent(checked(HeaderBytes + (Math.Min(perChunk, items.Count) * NumberArrays.MaxBytesPerItem)));
+        try
         {
-            var count = Math.Min(perChunk, items.Count - start);
-            var position = HeaderBytes;
-            for (var i = start; i < start + count; i++)
+            var start = 0;
+            while (start < items.Count)
             {
-                NumberArrays.Write(buffer, ref position, items[i]);
-            }
+                var count = Math.Min(perChunk, items.Count - start);
+                var position = HeaderBytes;
+                for (var i = start; i < start + count; i++)
+                {
+                    NumberArrays.Write(buffer, ref position, items[i]);
+                }
 
-            var chunk = buffer.AsSpan(0, position).ToArray();
-            chunk[0] = MessagePackCode.Array32;
-            BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(1, 4), (uint)count);
-            chunks.Add((start, chunk));
-            start += count;
+                var chunk = buffer.AsSpan(0, position).ToArray();
+                chunk[0] = MessagePackCode.Array32;
+                BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(1, 4), (uint)count);
+                chunks.Add((start, chunk));
+                start += count;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         return chunks;

@@ -52,23 +52,56 @@ internal static class ChunkDecoder
         try
         {
             var reader = new MessagePackReader(results);
-            var count = reader.ReadArrayHeader();
-            var values = new TResult[count];
-            var formatter = ValueCodec.Formatter<TResult>();
-            var options = ValueCodec.Options;
-            for (var i = 0; i < count; i++)
-            {
-                values[i] = formatter.Deserialize(ref reader, options);
-            }
-
+            var values = new TResult[reader.ReadArrayHeader()];
+            ReadValues(ref reader, values);
             return values;
         }
         catch (Exception ex)
         {
-            throw new TaskSerializationException(
-                $"A result of {function} could not be read back as {ValueCodec.Describe(typeof(TResult))}: {ex.Message}", ex);
+            throw Unreadable<TResult>(function, ex);
         }
     }
+
+    /// <summary>
+    /// Decodes a chunk's results straight into <paramref name="destination"/>, which must be exactly as long as the
+    /// chunk; on failure part of it may have been written.
+    /// </summary>
+    public static void DecodeInto<TResult>(byte[] results, Span<TResult> destination, string function)
+    {
+        if (NumberArrays.Handles<TResult>() && NumberArrays.TryRead(results, destination))
+        {
+            return;
+        }
+
+        try
+        {
+            var reader = new MessagePackReader(results);
+            var count = reader.ReadArrayHeader();
+            if (count != destination.Length)
+            {
+                throw new InvalidDataException($"the chunk had {destination.Length} items but {count} results came back");
+            }
+
+            ReadValues(ref reader, destination);
+        }
+        catch (Exception ex)
+        {
+            throw Unreadable<TResult>(function, ex);
+        }
+    }
+
+    private static void ReadValues<TResult>(ref MessagePackReader reader, Span<TResult> destination)
+    {
+        var formatter = ValueCodec.Formatter<TResult>();
+        var options = ValueCodec.Options;
+        for (var i = 0; i < destination.Length; i++)
+        {
+            destination[i] = formatter.Deserialize(ref reader, options);
+        }
+    }
+
+    private static TaskSerializationException Unreadable<TResult>(string function, Exception ex) =>
+        new($"A result of {function} could not be read back as {ValueCodec.Describe(typeof(TResult))}: {ex.Message}", ex);
 }
 
 /// <summary><c>apply</c> / <c>apply_async</c>: one chunk of one entry.</summary>
@@ -177,17 +210,6 @@ internal sealed class MapJob<TResult> : IJob
 
     public void ChunkSucceeded(int index, byte[] results)
     {
-        TResult[] values;
-        try
-        {
-            values = ChunkDecoder.Decode<TResult>(results, _function.DisplayName);
-        }
-        catch (Exception ex)
-        {
-            ChunkFailed(index, ex);
-            return;
-        }
-
         lock (_gate)
         {
             if (_done[index])
@@ -195,8 +217,20 @@ internal sealed class MapJob<TResult> : IJob
                 return;
             }
 
-            values.CopyTo(_values, _offsets[index]);
-            _progress?.Succeeded(index, values.Length);
+            // Straight into the result list: a chunk that was already done (a re-run's twin) never gets here, and a
+            // chunk that cannot be read fails the whole map, so the list is never seen half written.
+            var size = ChunkSize(index);
+            try
+            {
+                ChunkDecoder.DecodeInto(results, _values.AsSpan(_offsets[index], size), _function.DisplayName);
+            }
+            catch (TaskSerializationException ex)
+            {
+                Fail(index, ex);
+                return;
+            }
+
+            _progress?.Succeeded(index, size);
             Finish(index);
         }
     }
@@ -210,9 +244,7 @@ internal sealed class MapJob<TResult> : IJob
                 return;
             }
 
-            _firstError ??= error;
-            _progress?.Failed(index, ChunkSize(index));
-            Finish(index);
+            Fail(index, error);
         }
     }
 
@@ -229,9 +261,7 @@ internal sealed class MapJob<TResult> : IJob
             {
                 if (!_done[i])
                 {
-                    _firstError ??= error;
-                    _progress?.Failed(i, ChunkSize(i));
-                    Finish(i);
+                    Fail(i, error);
                 }
             }
         }
@@ -239,6 +269,13 @@ internal sealed class MapJob<TResult> : IJob
 
     private int ChunkSize(int index) =>
         (index + 1 < _offsets.Length ? _offsets[index + 1] : _values.Length) - _offsets[index];
+
+    private void Fail(int index, Exception error)
+    {
+        _firstError ??= error;
+        _progress?.Failed(index, ChunkSize(index));
+        Finish(index);
+    }
 
     private void Finish(int index)
     {

@@ -70,6 +70,9 @@ internal interface IRemoteWorkerHandle : IWorkerHandle
 /// </summary>
 internal sealed class PoolActor : ReceiveActor, IWithTimers
 {
+    /// <summary>Chunks for one worker share a message up to this many bytes of arguments.</summary>
+    public const long SharedMessageBytes = 64 * 1024;
+
     private readonly PoolSettings _settings;
     private readonly PoolLaunch _launch;
     private readonly IWorkerLauncher _launcher;
@@ -748,8 +751,10 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
 
         // Chunks go one at a time to the least-loaded worker with room, so every idle worker gets work (two slow
         // chunks on two idle workers run side by side, not one after the other in the first worker's window).
-        // Each worker's share then travels in one message.
+        // Each worker's share travels in messages of up to SharedMessageBytes: small chunks share one, a large chunk
+        // goes alone, so the worker starts on it while the next one is still on its way.
         var window = Window();
+        var messageBytes = Math.Min(SharedMessageBytes, _settings.MaxChunkBytes);
         var batches = new Dictionary<WorkerSlot, (List<ChunkTask> Tasks, long Bytes)>();
         while (_queue.First is { } node)
         {
@@ -775,7 +780,7 @@ internal sealed class PoolActor : ReceiveActor, IWithTimers
 
             _queue.RemoveFirst();
             var (batch, bytes) = batches.GetValueOrDefault(slot, ([], 0));
-            if (batch.Count > 0 && bytes + chunk.Args.Length >= _settings.MaxChunkBytes)
+            if (batch.Count > 0 && bytes + chunk.Args.Length >= messageBytes)
             {
                 slot.Ref!.Tell(new RunChunks(batch));
                 (batch, bytes) = ([], 0);

@@ -83,6 +83,10 @@ internal sealed class WorkerActor : ReceiveActor
     /// <summary>The thread that runs user code, so the actor stays responsive while a task runs.</summary>
     private sealed class TaskThread(int workerId, IActorRef pool, IActorRef self, int batchMax, long maxMemory, ILoggingAdapter log)
     {
+        // Results share a message up to this size; past it they go at once, so a large chunk's results travel while
+        // the next chunk runs.
+        private const long SharedMessageBytes = PoolActor.SharedMessageBytes;
+
         // Finished chunks wait at most this long for more to share their message, so a result is never held back
         // until a long chunk queued behind it has finished.
         private static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(2);
@@ -164,7 +168,7 @@ internal sealed class WorkerActor : ReceiveActor
 
                     _done.Add(result);
                     _doneBytes += size;
-                    if (_chunks.Count == 0 || _done.Count >= batchMax)
+                    if (_chunks.Count == 0 || _done.Count >= batchMax || _doneBytes >= SharedMessageBytes)
                     {
                         SendDone();
                     }
@@ -202,6 +206,10 @@ internal sealed class WorkerActor : ReceiveActor
                 if (chunk.Function is not null)
                 {
                     _runners[chunk.FunctionId] = TaskRunner.For(chunk.Function);
+
+                    // The chunk's time is the time it ran: building the function's runner (once per process) would
+                    // make the pool think its chunks are slow and shrink every worker's prefetch window.
+                    started = Stopwatch.GetTimestamp();
                 }
 
                 if (!_runners.TryGetValue(chunk.FunctionId, out var runner))

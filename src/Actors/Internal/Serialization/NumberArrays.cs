@@ -8,7 +8,9 @@ namespace Multiprocessing.Internal.Serialization;
 /// Chunks of plain numbers (<see cref="long"/>, <see cref="int"/>, <see cref="double"/>), the most common arguments and
 /// results of <c>map</c>, read and written straight from spans instead of one formatter call per item: the same
 /// MessagePack bytes the formatters produce and accept, several times faster. Anything else (another type, a value
-/// the fast reader does not take) goes the general way.
+/// the fast reader does not take) goes the general way. The per-item loops are compiled fully optimized at their
+/// first call: they run over whole chunks, often in a worker that has just started, long before tiering would
+/// optimize them.
 /// </summary>
 internal static class NumberArrays
 {
@@ -41,28 +43,54 @@ internal static class NumberArrays
     public static bool TryRead<T>(ReadOnlySpan<byte> source, out T[] values)
     {
         values = [];
-        var position = 0;
-        if (!TryReadArrayHeader(source, ref position, out var count) || count > source.Length)
+        if (!TryReadCount(source, out var count))
         {
             return false;
         }
 
         var read = new T[count];
-        for (var i = 0; i < count; i++)
-        {
-            if (!TryReadItem(source, ref position, out read[i]))
-            {
-                return false;
-            }
-        }
-
-        if (position != source.Length)
+        if (!TryRead(source, read.AsSpan()))
         {
             return false;
         }
 
         values = read;
         return true;
+    }
+
+    /// <summary>
+    /// The item count in the array header at the start of <paramref name="source"/>; false when there is no header or
+    /// the count cannot fit in <paramref name="source"/> (each item takes at least one byte).
+    /// </summary>
+    public static bool TryReadCount(ReadOnlySpan<byte> source, out int count)
+    {
+        var position = 0;
+        return TryReadArrayHeader(source, ref position, out count) && count <= source.Length - position;
+    }
+
+    /// <summary>
+    /// Reads an array of exactly <paramref name="destination"/>'s length of <typeparamref name="T"/> that fills
+    /// <paramref name="source"/> into <paramref name="destination"/>; false when the count differs or an item is not a
+    /// number of that type (part of <paramref name="destination"/> may then have been written).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool TryRead<T>(ReadOnlySpan<byte> source, Span<T> destination)
+    {
+        var position = 0;
+        if (!TryReadArrayHeader(source, ref position, out var count) || count != destination.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < destination.Length; i++)
+        {
+            if (!TryReadItem(source, ref position, out destination[i]))
+            {
+                return false;
+            }
+        }
+
+        return position == source.Length;
     }
 
     /// <summary>Writes a MessagePack array header for <paramref name="count"/> items.</summary>
@@ -125,6 +153,7 @@ internal static class NumberArrays
     }
 
     /// <summary>The encoding <c>MessagePackWriter.Write(long)</c> chooses: the shortest form for the value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteInteger(Span<byte> destination, ref int position, long value)
     {
         if (value >= 0)
@@ -188,6 +217,7 @@ internal static class NumberArrays
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryReadInteger(ReadOnlySpan<byte> source, ref int position, out long value)
     {
         value = 0;

@@ -173,6 +173,31 @@ public sealed class PoolActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(items.Select(x => x * x), await result.Task.WaitAsync(Wait));
     }
 
+    [Fact]
+    public async Task Dispatch_sends_a_large_chunk_in_a_message_of_its_own_so_the_worker_starts_while_the_next_travels()
+    {
+        var pool = StartPool();
+        var items = Enumerable.Range(100_000, 60_000).ToArray();
+        var (submit, result) = Map(items, chunksize: 20_000);
+        pool.Actor.Tell(submit);
+
+        // Three chunks of about 100 KB each, above the 64 KiB two chunks may share: one message per chunk.
+        var worker = await ConnectAsync(pool, 0);
+        var first = await worker.ExpectRunAsync();
+        var second = await worker.ExpectRunAsync();
+        Assert.Equal([0], first.Chunks.Select(c => c.Index));
+        Assert.Equal([1], second.Chunks.Select(c => c.Index));
+        Assert.True(first.Chunks[0].Args.Length > PoolActor.SharedMessageBytes);
+
+        worker.Complete(first, micros: 10);
+        worker.Complete(second, micros: 10);
+        var last = await worker.ExpectRunAsync();
+        Assert.Equal([2], last.Chunks.Select(c => c.Index));
+
+        worker.Complete(last, micros: 10);
+        Assert.Equal(items.Select(x => unchecked(x * x)), await result.Task.WaitAsync(Wait));
+    }
+
     // ----- results -----
 
     [Fact]

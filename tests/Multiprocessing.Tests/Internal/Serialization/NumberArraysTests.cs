@@ -75,6 +75,29 @@ public sealed class NumberArraysTests
         Assert.False(NumberArrays.TryRead<long>([], out _));
     }
 
+    [Fact]
+    public void Reading_into_a_span_takes_exactly_the_header_count_and_refuses_any_other_length()
+    {
+        var written = Write(Boundaries);
+
+        Assert.True(NumberArrays.TryReadCount(written, out var count));
+        Assert.Equal(Boundaries.Length, count);
+        var destination = new long[count];
+        Assert.True(NumberArrays.TryRead<long>(written, destination));
+        Assert.Equal(Boundaries, destination);
+        Assert.False(NumberArrays.TryRead<long>(written, new long[count - 1]));
+        Assert.False(NumberArrays.TryRead<long>(written, new long[count + 1]));
+    }
+
+    [Fact]
+    public void A_header_counting_more_items_than_bytes_follow_is_refused()
+    {
+        Assert.False(NumberArrays.TryReadCount([0xdc, 0x00, 0x03, 0x01, 0x02], out _));
+        Assert.False(NumberArrays.TryReadCount([], out _));
+        Assert.True(NumberArrays.TryReadCount([0x92, 0x01, 0x02], out var count));
+        Assert.Equal(2, count);
+    }
+
     private static byte[] Write<T>(T[] values)
     {
         var buffer = new byte[5 + (values.Length * NumberArrays.MaxBytesPerItem)];
