@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
-using MessagePack;
-using MessagePack.Resolvers;
 using Multiprocessing.Internal.Sharing;
 using static Multiprocessing.Internal.Management.ManagerProtocol;
 using OsProcess = System.Diagnostics.Process;
@@ -89,14 +87,10 @@ internal static class ChildLauncher
         // Secrets go through the stdin pipe, which only this process holds: never on the command line or in the
         // environment, where other processes of the same user could read them.
         var secrets = new ChildSecrets(token, KeyRing.Snapshot(), managerKey, runtimeOverrides);
-        process.StandardInput.WriteLine(Convert.ToBase64String(MessagePackSerializer.Serialize(secrets, Secrets)));
+        process.StandardInput.WriteLine(StartLines.Encode(secrets));
         process.StandardInput.Flush();
         return child;
     }
-
-    /// <summary>How the secrets line is encoded (shared with the child's reader).</summary>
-    public static MessagePackSerializerOptions Secrets { get; } =
-        MessagePackSerializerOptions.Standard.WithResolver(StandardResolverAllowPrivate.Instance);
 
     /// <summary>
     /// The files to start children of the app <paramref name="appDll"/> with (its runtimeconfig, deps and the worker

@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Text;
-using MessagePack;
 using Multiprocessing.Internal.Runtime;
 using Multiprocessing.Internal.Sharing;
 
@@ -81,7 +80,7 @@ internal static class SpareProcesses
 
             var assignment = new ProcessProtocol.ChildAssignment(role, [.. arguments], token, KeyRing.Snapshot());
             spare.Child.StderrLine = stderrLine;
-            if (spare.Child.TryWriteLine(Convert.ToBase64String(MessagePackSerializer.Serialize(assignment, ChildLauncher.Secrets))))
+            if (spare.Child.TryWriteLine(StartLines.Encode(assignment)))
             {
                 return spare.Child;
             }

@@ -15,22 +15,41 @@ internal static class SpareWarmUp
     {
         try
         {
-            var (spec, args) = DelegateCall.Describe((Func<int, int>)Increment, [1], "target");
+            var (spec, args) = WarmUpTarget();
             TaskRunner.For(spec).RunChunk(args);
-            RoundTrip(system, new RunTarget(spec, args, "warm-up", false, "warm-up", 0));
-            RoundTrip(system, new RegisterChild(0, 0, string.Empty));
-            RoundTrip(system, new ChildFinished(0, null));
-            RoundTrip(system, new ChildFinishedAck(0));
-            RoundTrip(system, new PoolProtocol.RegisterWorker(0, 0, string.Empty));
-            RoundTrip(system, new PoolProtocol.WorkerSetup(null, null, 1));
-            RoundTrip(system, new PoolProtocol.WorkerReady(0));
-            RoundTrip(system, new PoolProtocol.RunChunks([new PoolProtocol.ChunkTask(0, 0, 0, spec, args)]));
-            RoundTrip(system, new PoolProtocol.ChunkResults(0, [new PoolProtocol.ChunkResult(0, 0, args, null, 0)]));
-            RoundTrip(system, new PoolProtocol.StopWorker(false));
+            foreach (var message in FirstMessages(ChildRoles.Spare, spec, args))
+            {
+                RoundTrip(system, message);
+            }
         }
         catch (Exception)
         {
             // Only a warm-up: the real messages report their own errors.
+        }
+    }
+
+    /// <summary>A call of a small function, as a task or a Process target carries it.</summary>
+    public static (FunctionSpec Spec, byte[] Args) WarmUpTarget() => DelegateCall.Describe((Func<int, int>)Increment, [1], "target");
+
+    /// <summary>The messages a child of <paramref name="role"/> exchanges first (a spare: those of every role).</summary>
+    public static IEnumerable<object> FirstMessages(string role, FunctionSpec spec, byte[] args)
+    {
+        if (role is ChildRoles.Process or ChildRoles.Spare)
+        {
+            yield return new RunTarget(spec, args, "warm-up", false, "warm-up", 0);
+            yield return new RegisterChild(0, 0, string.Empty);
+            yield return new ChildFinished(0, null);
+            yield return new ChildFinishedAck(0);
+        }
+
+        if (role is ChildRoles.PoolWorker or ChildRoles.Spare)
+        {
+            yield return new PoolProtocol.RegisterWorker(0, 0, string.Empty);
+            yield return new PoolProtocol.WorkerSetup(null, null, 1);
+            yield return new PoolProtocol.WorkerReady(0);
+            yield return new PoolProtocol.RunChunks([new PoolProtocol.ChunkTask(0, 0, 0, spec, args)]);
+            yield return new PoolProtocol.ChunkResults(0, [new PoolProtocol.ChunkResult(0, 0, args, null, 0)]);
+            yield return new PoolProtocol.StopWorker(false);
         }
     }
 

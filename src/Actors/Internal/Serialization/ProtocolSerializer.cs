@@ -19,12 +19,17 @@ internal sealed class ProtocolSerializer : SerializerWithStringManifest
     public ProtocolSerializer(ExtendedActorSystem system)
         : base(system)
     {
-        _options = MessagePackSerializerOptions.Standard
-            .WithResolver(CompositeResolver.Create(
-                [new ActorRefFormatter(system)],
-                [StandardResolverAllowPrivate.Instance]))
-            .WithSecurity(MessagePackSecurity.UntrustedData);
+        _options = OptionsWith(new ActorRefFormatter(system));
     }
+
+    /// <summary>
+    /// The MessagePack options of protocol messages with <paramref name="actorRefs"/> for actor references; the
+    /// formatters of the message types themselves are built once per process, whichever options asked first.
+    /// </summary>
+    public static MessagePackSerializerOptions OptionsWith(IMessagePackFormatter<IActorRef?> actorRefs) =>
+        MessagePackSerializerOptions.Standard
+            .WithResolver(CompositeResolver.Create([actorRefs], [StandardResolverAllowPrivate.Instance]))
+            .WithSecurity(MessagePackSecurity.UntrustedData);
 
     public override int Identifier => 4711;
 
