@@ -201,6 +201,7 @@ public sealed class ReadLeaseTests : IDisposable
     [Theory]
     [InlineData("read-lease-after = 0")]
     [InlineData("read-lease-max-bytes = -1")]
+    [InlineData("read-cache-max-bytes = -1")]
     public void Settings_out_of_range_are_refused_with_the_key_named(string setting)
     {
         var ex = Assert.Throws<ArgumentException>(() => SharedObjectSettings.Create(Settings(setting)));

@@ -11,8 +11,9 @@ namespace Multiprocessing.Internal.Management;
 /// <summary>The <c>multiprocessing.shared-objects</c> section. Defaults live only in reference.conf.</summary>
 /// <param name="ReadCache">Whether processes take read leases on manager containers.</param>
 /// <param name="ReadLeaseAfter">Reads sent to the manager before a process asks for a lease.</param>
-/// <param name="ReadLeaseMaxBytes">The largest state (encoded) a container leases.</param>
-internal sealed record SharedObjectSettings(bool ReadCache, int ReadLeaseAfter, long ReadLeaseMaxBytes)
+/// <param name="ReadLeaseMaxBytes">The largest state (encoded) a container leases, and a copy may grow to.</param>
+/// <param name="ReadCacheMaxBytes">The copies one process keeps together, encoded.</param>
+internal sealed record SharedObjectSettings(bool ReadCache, int ReadLeaseAfter, long ReadLeaseMaxBytes, long ReadCacheMaxBytes)
 {
     /// <summary>Reads and checks the section.</summary>
     /// <exception cref="ArgumentException">A value is out of range.</exception>
@@ -22,14 +23,15 @@ internal sealed record SharedObjectSettings(bool ReadCache, int ReadLeaseAfter, 
             ?? throw new InvalidOperationException("The configuration has no multiprocessing.shared-objects section.");
         var after = section.GetInt("read-lease-after");
         var maxBytes = section.GetLong("read-lease-max-bytes");
-        if (after < 1 || maxBytes < 0)
+        var cacheBytes = section.GetLong("read-cache-max-bytes");
+        if (after < 1 || maxBytes < 0 || cacheBytes < 0)
         {
             throw new ArgumentException(
-                $"multiprocessing.shared-objects.read-lease-after ({after}) must be at least 1 and read-lease-max-bytes " +
-                $"({maxBytes}) must not be negative; use read-cache = off to turn read leases off.");
+                $"multiprocessing.shared-objects.read-lease-after ({after}) must be at least 1, read-lease-max-bytes " +
+                $"({maxBytes}) and read-cache-max-bytes ({cacheBytes}) must not be negative; use read-cache = off to turn read leases off.");
         }
 
-        return new SharedObjectSettings(section.GetBoolean("read-cache"), after, maxBytes);
+        return new SharedObjectSettings(section.GetBoolean("read-cache"), after, maxBytes, cacheBytes);
     }
 }
 
@@ -42,6 +44,7 @@ internal static class ReadReplicas
 {
     private static readonly ConcurrentDictionary<ActorPath, ReadReplica> Replicas = new();
     private static readonly Lazy<SharedObjectSettings> SettingsValue = new(() => SharedObjectSettings.Create(MultiprocessingRuntime.Config));
+    private static readonly Lazy<CopyBudget> Budget = new(() => new CopyBudget(Settings.ReadCacheMaxBytes, victim => _ = victim.ReturnAsync()));
     private static int _exitStepRegistered;
 
     public static SharedObjectSettings Settings => SettingsValue.Value;
@@ -52,7 +55,7 @@ internal static class ReadReplicas
     /// </summary>
     public static ReadReplica? For(IActorRef target, string kind) =>
         Settings.ReadCache && ContainerState.IsLeased(kind)
-            ? Replicas.GetOrAdd(target.Path, _ => new ReadReplica(target, kind, Settings.ReadLeaseAfter))
+            ? Replicas.GetOrAdd(target.Path, _ => new ReadReplica(target, kind, Settings.ReadLeaseAfter, Settings.ReadLeaseMaxBytes))
             : null;
 
     /// <summary>A lease arrived (on the reply actor, before the waiting call resumes).</summary>
@@ -61,6 +64,7 @@ internal static class ReadReplicas
         if (target is not null && Replicas.TryGetValue(target.Path, out var replica) && replica.Install(grant))
         {
             RegisterExitStep();
+            Budget.Value.Installed(replica);
         }
     }
 
@@ -127,6 +131,7 @@ internal sealed class ReadReplica
     private readonly IActorRef _target;
     private readonly string _kind;
     private readonly int _readsBeforeLease;
+    private readonly long _maxBytes;
     private ContainerState? _state;
     private long _epoch;
     private long _revokedUpTo = -1;
@@ -137,19 +142,28 @@ internal sealed class ReadReplica
     private int _misses;
     private int _hits;
     private int _threshold;
+    private long _bytes;
 
     /// <param name="target">The container (its guard).</param>
     /// <param name="kind">A <see cref="ContainerKinds"/> name.</param>
     /// <param name="readsBeforeLease">Reads sent to the container before a lease is asked for.</param>
-    public ReadReplica(IActorRef target, string kind, int readsBeforeLease)
+    /// <param name="maxBytes">The size a copy may grow to through this process's own writes before it is dropped.</param>
+    public ReadReplica(IActorRef target, string kind, int readsBeforeLease, long maxBytes)
     {
         _target = target;
         _kind = kind;
         _readsBeforeLease = readsBeforeLease;
+        _maxBytes = maxBytes;
         _threshold = readsBeforeLease;
     }
 
     public IActorRef Target => _target;
+
+    /// <summary>The encoded size of the copy (0 without one), as counted against the process's budget.</summary>
+    public long Bytes => Volatile.Read(ref _bytes);
+
+    /// <summary>This replica's place among the copies the budget keeps (owned by <see cref="CopyBudget"/>).</summary>
+    internal LinkedListNode<ReadReplica>? BudgetNode { get; set; }
 
     /// <summary>Whether a replica answers reads now (tests and diagnostics).</summary>
     public bool HasCopy
@@ -265,6 +279,7 @@ internal sealed class ReadReplica
                 _state = ContainerState.Create(_kind, grant.Snapshot);
                 _epoch = grant.Epoch;
                 _hits = 0;
+                _bytes = grant.Snapshot.Sum(part => (long)part.Length);
             }
 
             return true;
@@ -281,7 +296,7 @@ internal sealed class ReadReplica
             if (_state is not null && _epoch <= epoch)
             {
                 _threshold = _hits < _threshold ? Math.Min(_threshold * 2, _readsBeforeLease * MaxBackoff) : _readsBeforeLease;
-                _state = null;
+                DropCopy();
                 _misses = 0;
             }
         }
@@ -297,7 +312,17 @@ internal sealed class ReadReplica
         lock (_gate)
         {
             _writes++;
-            _state?.Handle(0, method, args);
+            if (_state is not null)
+            {
+                _state.Handle(0, method, args);
+                _bytes += args.Sum(part => (long)part.Length);
+                if (_bytes > _maxBytes)
+                {
+                    // Grown past what a lease is granted for: reads go to the container again.
+                    DropCopy();
+                }
+            }
+
             Caller.PostWrite(_target, request, what);
         }
     }
@@ -308,7 +333,7 @@ internal sealed class ReadReplica
         lock (_gate)
         {
             _writes++;
-            _state = null;
+            DropCopy();
         }
     }
 
@@ -317,7 +342,7 @@ internal sealed class ReadReplica
     {
         lock (_gate)
         {
-            _state = null;
+            DropCopy();
             _held = false;
             _revokedUpTo = long.MaxValue;
         }
@@ -334,12 +359,62 @@ internal sealed class ReadReplica
             }
 
             _held = false;
-            _state = null;
+            DropCopy();
         }
 
         if (!Caller.IsGone(_target))
         {
             await Caller.SendAsync(_target, id => new ReturnReadLease(id), $"{_kind}.return-lease", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Drops the copy (the caller holds the gate).</summary>
+    private void DropCopy()
+    {
+        _state = null;
+        Volatile.Write(ref _bytes, 0);
+    }
+}
+
+/// <summary>
+/// The copies one process keeps together stay within <c>multiprocessing.shared-objects.read-cache-max-bytes</c>: a new
+/// copy that would exceed it gives back the oldest others (<paramref name="evict"/>), so a process that reads many
+/// large objects in turn holds a bounded amount of memory.
+/// </summary>
+internal sealed class CopyBudget(long limit, Action<ReadReplica> evict)
+{
+    private readonly object _gate = new();
+    private readonly LinkedList<ReadReplica> _copies = new();
+
+    /// <summary><paramref name="replica"/> got a copy: it becomes the newest, and older ones go while the total is above the limit.</summary>
+    public void Installed(ReadReplica replica)
+    {
+        var victims = new List<ReadReplica>();
+        lock (_gate)
+        {
+            if (replica.BudgetNode is { } node)
+            {
+                _copies.Remove(node);
+            }
+
+            replica.BudgetNode = _copies.AddLast(replica);
+            var total = _copies.Sum(r => r.Bytes);
+            for (var oldest = _copies.First; total > limit && oldest is not null && oldest.Value != replica; oldest = oldest.Next)
+            {
+                victims.Add(oldest.Value);
+                total -= oldest.Value.Bytes;
+            }
+
+            foreach (var victim in victims)
+            {
+                _copies.Remove(victim.BudgetNode!);
+                victim.BudgetNode = null;
+            }
+        }
+
+        foreach (var victim in victims)
+        {
+            evict(victim);
         }
     }
 }
