@@ -53,6 +53,22 @@ public sealed class ReadLeaseTests : IDisposable
     }
 
     [Fact]
+    public void A_copy_that_this_process_writes_grow_past_read_lease_max_bytes_is_dropped_and_reads_stay_exact()
+    {
+        var list = _manager.List<string>();
+        list.Append("first");
+        ReadRepeatedly(() => list[0]);
+        Assert.True(ReplicaOf(list).HasCopy);
+
+        var chunk = new string('x', 64 * 1024);
+        list.Extend(Enumerable.Repeat(chunk, 20));
+
+        Assert.False(ReplicaOf(list).HasCopy);
+        Assert.Equal(21, list.Count);
+        Assert.Equal(chunk, list[20]);
+    }
+
+    [Fact]
     public void A_missing_key_read_from_the_copy_still_raises_with_the_server_stack_M23()
     {
         var dict = _manager.Dict<string, int>();
