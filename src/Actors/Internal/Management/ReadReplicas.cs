@@ -178,14 +178,15 @@ internal sealed class ReadReplica
     }
 
     /// <summary>
-    /// Answers a read from the replica. <see langword="false"/> when there is none, when the container's process is
-    /// gone (the call then fails as it should), or when the read fails (the call then brings the server's error).
+    /// Answers a read from the replica. <see langword="false"/> when there is none (the copy of a container whose
+    /// process is gone was dropped by <see cref="ReadReplicas.Forget(Address)"/>, so the call fails as it should), when
+    /// an earlier write failed (the call raises it), or when the read fails (the call brings the server's error).
     /// </summary>
     public bool TryRead(string method, byte[][] args, out IReply reply)
     {
         lock (_gate)
         {
-            if (_state is not null && !Caller.IsGone(_target) && !Caller.HasFailedWrite)
+            if (_state is not null && !Caller.HasFailedWrite)
             {
                 try
                 {
