@@ -25,6 +25,7 @@ internal static class ChildEntry
     public const int ParentGoneExitCode = 3;
     public const int UsageExitCode = 2;
     public const int SigtermExitCode = 128 + 15;
+    private static readonly TimeSpan WarmUpLimit = TimeSpan.FromSeconds(10);
     private static PosixSignalRegistration? _sigterm;
     private static PosixSignalRegistration? _sigint;
 
@@ -37,11 +38,8 @@ internal static class ChildEntry
         }
 
         var role = args[0];
-        if (role != ChildRoles.Manager)
-        {
-            // Overlaps with the actor system's start below: about a tenth off a single child's start.
-            _ = ChildWarmUp.Start(role);
-        }
+        // Overlaps with the actor system's start below: about a tenth off a single child's start.
+        var warmUp = role == ChildRoles.Manager ? Task.CompletedTask : ChildWarmUp.Start(role);
 
         ExitOnSigterm();
         var options = ParseOptions(args.AsSpan(1));
@@ -68,7 +66,7 @@ internal static class ChildEntry
         if (role == ChildRoles.Spare)
         {
             // Warm up (runtime, actor system, the connection to the parent), then wait for the role on stdin.
-            if (WaitForAssignment(options) is not { } assignment)
+            if (WaitForAssignment(options, warmUp) is not { } assignment)
             {
                 return ParentGoneExitCode;
             }
@@ -203,7 +201,7 @@ internal static class ChildEntry
     /// reads its <see cref="ChildAssignment"/> from stdin. <see langword="null"/> when stdin ends first (the parent
     /// stopped the spare or died).
     /// </summary>
-    private static ChildAssignment? WaitForAssignment(Dictionary<string, string> options)
+    private static ChildAssignment? WaitForAssignment(Dictionary<string, string> options, Task warmUp)
     {
         var system = MultiprocessingRuntime.System;
         if (options.TryGetValue("parent-address", out var parentAddress))
@@ -219,7 +217,8 @@ internal static class ChildEntry
             }
         }
 
-        SpareWarmUp.Run(system);
+        // Bounded: it never fails, and a spare that is slow to warm still takes its role.
+        warmUp.Wait(WarmUpLimit);
 
         try
         {

@@ -15,8 +15,8 @@ public sealed class ChildWarmUpTests
     public async Task Every_first_message_of_a_role_round_trips_without_an_actor_system(string role)
     {
         var options = Multiprocessing.Internal.Serialization.ProtocolSerializer.OptionsWith(new NoRefs());
-        var (spec, args) = SpareWarmUp.WarmUpTarget();
-        var messages = SpareWarmUp.FirstMessages(role, spec, args).ToList();
+        var (spec, args) = ChildWarmUp.WarmUpTarget();
+        var messages = ChildWarmUp.FirstMessages(role, spec, args).ToList();
 
         Assert.NotEmpty(messages);
         foreach (var message in messages)
