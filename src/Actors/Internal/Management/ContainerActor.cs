@@ -45,12 +45,13 @@ internal abstract class ContainerActor : ReceiveActor
 /// </summary>
 internal sealed class SharedContainerActor : ContainerActor, IWithUnboundedStash
 {
-    /// <summary>How long a change waits for holders that neither confirm nor are seen gone (the failure detector reports a dead process within seconds).</summary>
-    internal static readonly TimeSpan RevokeLimit = TimeSpan.FromSeconds(30);
+    /// <summary>How long a change waits, by default, for holders that neither confirm nor are seen gone (the failure detector reports a dead process within seconds).</summary>
+    internal static readonly TimeSpan DefaultRevokeLimit = TimeSpan.FromSeconds(30);
 
     private readonly string _kind;
     private readonly ContainerState _state;
     private readonly long _maxLeaseBytes;
+    private readonly TimeSpan _revokeLimit;
     private readonly Dictionary<IActorRef, long> _holders = [];
     private readonly HashSet<IActorRef> _awaiting = [];
     private readonly HashSet<IActorRef> _watched = [];
@@ -58,8 +59,9 @@ internal sealed class SharedContainerActor : ContainerActor, IWithUnboundedStash
     private long _epoch;
     private ICancelable? _overdue;
 
-    public SharedContainerActor(string kind, ContainerState state, long maxLeaseBytes)
+    public SharedContainerActor(string kind, ContainerState state, long maxLeaseBytes, TimeSpan revokeLimit)
     {
+        _revokeLimit = revokeLimit;
         _kind = kind;
         _state = state;
         _maxLeaseBytes = maxLeaseBytes;
@@ -70,12 +72,14 @@ internal sealed class SharedContainerActor : ContainerActor, IWithUnboundedStash
 
     /// <summary>
     /// The actor of a new object of <paramref name="kind"/> (a <see cref="ContainerKinds"/> name) made from its
-    /// creation arguments; leases of states above <paramref name="maxLeaseBytes"/> are declined.
+    /// creation arguments; leases of states above <paramref name="maxLeaseBytes"/> are declined, and a change waits
+    /// at most <paramref name="revokeLimit"/> (default <see cref="DefaultRevokeLimit"/>) for the holders' answers.
     /// </summary>
-    public static Props Props(string kind, byte[][] args, long maxLeaseBytes)
+    public static Props Props(string kind, byte[][] args, long maxLeaseBytes, TimeSpan? revokeLimit = null)
     {
         var state = ContainerState.Create(kind, args) ?? throw new NotSupportedException($"'{kind}' is not a shared container.");
-        return Akka.Actor.Props.Create(() => new SharedContainerActor(kind, state, maxLeaseBytes));
+        var limit = revokeLimit ?? DefaultRevokeLimit;
+        return Akka.Actor.Props.Create(() => new SharedContainerActor(kind, state, maxLeaseBytes, limit));
     }
 
     protected override IReply Handle(long callId, string method, byte[][] args) => _state.Handle(callId, method, args);
@@ -127,7 +131,7 @@ internal sealed class SharedContainerActor : ContainerActor, IWithUnboundedStash
                 "{0} process(es) holding a read lease on {1} did not confirm its revocation within {2}; the change goes ahead.",
                 _awaiting.Count,
                 Self.Path,
-                RevokeLimit);
+                _revokeLimit);
             foreach (var holder in _awaiting.ToList())
             {
                 Forget(holder);
@@ -177,7 +181,7 @@ internal sealed class SharedContainerActor : ContainerActor, IWithUnboundedStash
 
         // Leases granted from now on are newer than every revoked one.
         _epoch++;
-        _overdue = Context.System.Scheduler.ScheduleTellOnceCancelable(RevokeLimit, Self, RevokeOverdue.Instance, Self);
+        _overdue = Context.System.Scheduler.ScheduleTellOnceCancelable(_revokeLimit, Self, RevokeOverdue.Instance, Self);
         Become(Revoking);
         return true;
     }

@@ -121,6 +121,23 @@ public sealed class SharedContainerActorTests(ITestOutputHelper output) : ActorT
     }
 
     [Fact]
+    public async Task A_change_goes_ahead_after_the_revoke_limit_when_a_live_holder_never_answers_and_that_holder_is_forgotten()
+    {
+        var dict = Sys.ActorOf(SharedContainerActor.Props(ContainerKinds.Dict, [], Unlimited, TimeSpan.FromMilliseconds(300)));
+        var silent = CreateTestProbe();
+        var writer = CreateTestProbe();
+        await CallAsync<LeaseGranted>(silent, dict, id => new ReadLease(id));
+
+        var set = Send(writer, dict, id => new Invoke(id, "set", [Encode("k"), Encode(1)]));
+        await silent.ExpectMsgAsync<ReadRevoke>(Wait);
+        await writer.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal(set, (await writer.ExpectMsgAsync<Done>(Wait)).CallId);
+        await CallAsync<Done>(writer, dict, id => new Invoke(id, "set", [Encode("k"), Encode(2)]));
+        await silent.ExpectNoMsgAsync(Quiet);
+    }
+
+    [Fact]
     public async Task A_returned_lease_is_not_revoked()
     {
         var dict = Dict();
